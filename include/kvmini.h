@@ -1,0 +1,103 @@
+/*
+ * kvmini.h - the embedding API of libkvmini.
+ *
+ * A program fills a struct kvmini_config, creates a VM from it, runs it until
+ * the guest stops, reads why it stopped, and destroys it. Nothing here uses
+ * global state: two VMs can live in one process. Every call that can fail
+ * returns 0 or a negative errno and, where it takes a struct kvmini_error,
+ * writes a one-line human-readable reason there.
+ */
+#ifndef KVMINI_H
+#define KVMINI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KVMINI_MAX_CPUS 64
+
+/* One-line reason for a failure, filled by the call that failed. */
+struct kvmini_error {
+	char msg[512];
+};
+
+/* Everything needed to build a VM. Zero-initialise, then set fields. */
+struct kvmini_config {
+	const char *kernel;      /* bzImage path (required) */
+	const char *initrd;      /* initramfs path, or NULL */
+	const char *cmdline;     /* kernel command line, or NULL for "" */
+	uint64_t mem_size;       /* guest RAM in bytes; 0 means 256 MiB */
+	unsigned int ncpus;      /* number of vCPUs; 0 means 1 */
+	int console_in_fd;       /* serial input: fd to read, or -1 for none */
+	int console_out_fd;      /* serial output: fd to write (e.g. 1) */
+	int console_escape;      /* 1: Ctrl-A x on input stops the VM,
+				    Ctrl-A Ctrl-A sends one Ctrl-A */
+	int hugepages;           /* 1: back RAM with MAP_HUGETLB; 2: THP hint */
+	const char *kvm_path;    /* KVM device node; NULL means "/dev/kvm" */
+};
+
+/* Why a VM stopped running. */
+enum kvmini_stop {
+	KVMINI_STOP_POWEROFF = 1, /* guest requested ACPI S5 (poweroff) */
+	KVMINI_STOP_REBOOT,       /* guest requested a reset (ACPI, i8042) */
+	KVMINI_STOP_SHUTDOWN,     /* triple fault */
+	KVMINI_STOP_ERROR,        /* KVM or VMM failure; see reason */
+	KVMINI_STOP_HOST,         /* kvmini_vm_stop() was called */
+};
+
+/* Counters gathered while the VM ran. */
+struct kvmini_stats {
+	uint64_t userspace_exits;    /* KVM_RUN returns handled by the VMM */
+	uint64_t io_exits;           /* of which port I/O */
+	uint64_t mmio_exits;         /* of which MMIO */
+	uint64_t unclaimed_io;       /* accesses to addresses no device owns */
+	uint64_t kvm_exits;          /* all exits KVM saw (binary stats), or 0 */
+	int kvm_exits_valid;         /* 1 if kvm_exits was read from KVM */
+};
+
+/* The outcome of kvmini_vm_run(). */
+struct kvmini_result {
+	enum kvmini_stop stop;
+	char reason[256];            /* human-readable, one line */
+	struct kvmini_stats stats;
+};
+
+struct kvmini_vm;
+
+/*
+ * kvmini_vm_create - open KVM, build guest memory, load the kernel and
+ * firmware tables, create vCPUs and devices.
+ * Returns 0 and sets *out, or a negative errno with err filled.
+ */
+int kvmini_vm_create(const struct kvmini_config *cfg, struct kvmini_vm **out,
+		     struct kvmini_error *err);
+
+/*
+ * kvmini_vm_run - start every vCPU and wait until the guest stops.
+ * Fills *res with the reason. Returns 0 when the VM ran and stopped (for any
+ * reason, see res->stop), or a negative errno if it could not be started.
+ */
+int kvmini_vm_run(struct kvmini_vm *vm, struct kvmini_result *res);
+
+/*
+ * kvmini_vm_stop - ask a running VM to stop (async-signal-unsafe; call from
+ * any thread). kvmini_vm_run() then returns with KVMINI_STOP_HOST.
+ */
+void kvmini_vm_stop(struct kvmini_vm *vm);
+
+/* kvmini_vm_destroy - free everything the VM holds. NULL is allowed. */
+void kvmini_vm_destroy(struct kvmini_vm *vm);
+
+/* kvmini_parse_size - parse "512M", "2G", "4096K", "1048576" into bytes. */
+int kvmini_parse_size(const char *s, uint64_t *out);
+
+/* kvmini_stop_name - short name of a stop reason ("poweroff", ...). */
+const char *kvmini_stop_name(enum kvmini_stop stop);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,201 @@
+/*
+ * main.c - the kvmini command: a thin front end over libkvmini.
+ *
+ *   kvmini run --kernel PATH [options]   boot a guest on this terminal
+ *   kvmini --help | kvmini run --help    usage
+ *   kvmini --version
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kvmini.h"
+#include "log.h"
+#include "term.h"
+
+#define KVMINI_VERSION "0.1"
+
+enum { EXIT_USAGE = 2 };
+
+static void usage_main(FILE *f)
+{
+	fprintf(f,
+		"usage: kvmini COMMAND [OPTIONS]\n"
+		"\n"
+		"A minimal KVM hypervisor.\n"
+		"\n"
+		"Commands:\n"
+		"  run       boot a Linux kernel (bzImage) with the serial console on this terminal\n"
+		"\n"
+		"Options:\n"
+		"  -h, --help     this text; 'kvmini run --help' lists the options of run\n"
+		"  -V, --version  print the version\n"
+		"\n"
+		"Exit status: 0 when the guest powers off or reboots, 1 on any failure\n"
+		"(with a one-line reason on stderr), 2 on a usage error.\n");
+}
+
+static void usage_run(FILE *f)
+{
+	fprintf(f,
+		"usage: kvmini run --kernel PATH [OPTIONS]\n"
+		"\n"
+		"Boot a Linux bzImage. The guest's ttyS0 is this terminal (raw mode while the\n"
+		"guest runs; type Ctrl-A x to stop the VM). kvmini exits 0 when the guest powers\n"
+		"off or reboots.\n"
+		"\n"
+		"Options:\n"
+		"  -k, --kernel PATH    bzImage to boot (required)\n"
+		"  -i, --initrd PATH    initramfs to pass to the kernel (default: none)\n"
+		"  -c, --cmdline STR    kernel command line (default: \"console=ttyS0\")\n"
+		"  -m, --mem SIZE       guest RAM; suffix K, M, G, T, power-of-two units\n"
+		"                       (default: 256M; minimum what the kernel needs)\n"
+		"  -p, --cpus N         number of vCPUs, 1 to 64 (default: 1)\n"
+		"      --hugepages      back guest RAM with hugetlbfs pages (MAP_HUGETLB)\n"
+		"      --thp            ask for transparent huge pages for guest RAM\n"
+		"      --stats          print exit counts to stderr when the guest stops\n"
+		"      --kvm PATH       KVM device node (default: /dev/kvm)\n"
+		"  -v, --verbose        more messages on stderr (repeat for debug)\n"
+		"  -h, --help           this text\n");
+}
+
+static int parse_cpus(const char *s, unsigned int *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || end == s || v < 1 || v > KVMINI_MAX_CPUS)
+		return -1;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+static void print_stats(const struct kvmini_result *res)
+{
+	const struct kvmini_stats *s = &res->stats;
+
+	fprintf(stderr, "kvmini: stats: userspace_exits=%llu io_exits=%llu mmio_exits=%llu unclaimed_io=%llu",
+		(unsigned long long)s->userspace_exits, (unsigned long long)s->io_exits,
+		(unsigned long long)s->mmio_exits, (unsigned long long)s->unclaimed_io);
+	if (s->kvm_exits_valid)
+		fprintf(stderr, " kvm_exits=%llu", (unsigned long long)s->kvm_exits);
+	fprintf(stderr, "\n");
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	enum { OPT_HUGE = 256, OPT_THP, OPT_STATS, OPT_KVM };
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'i' },
+		{ "cmdline", required_argument, NULL, 'c' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "cpus", required_argument, NULL, 'p' },
+		{ "hugepages", no_argument, NULL, OPT_HUGE },
+		{ "thp", no_argument, NULL, OPT_THP },
+		{ "stats", no_argument, NULL, OPT_STATS },
+		{ "kvm", required_argument, NULL, OPT_KVM },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kvmini_config cfg = {
+		.cmdline = "console=ttyS0",
+		.console_in_fd = -1,
+		.console_out_fd = STDOUT_FILENO,
+	};
+	struct kvmini_result res;
+	struct kvmini_error err = { "" };
+	struct kvmini_vm *vm;
+	int c, stats = 0, verbose = 0;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "k:i:c:m:p:vh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'k': cfg.kernel = optarg; break;
+		case 'i': cfg.initrd = optarg; break;
+		case 'c': cfg.cmdline = optarg; break;
+		case 'm':
+			if (kvmini_parse_size(optarg, &cfg.mem_size) || cfg.mem_size == 0) {
+				fprintf(stderr, "kvmini: --mem '%s' is not a size (e.g. 512M, 2G)\n", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'p':
+			if (parse_cpus(optarg, &cfg.ncpus)) {
+				fprintf(stderr, "kvmini: --cpus '%s' must be a number from 1 to %d\n",
+					optarg, KVMINI_MAX_CPUS);
+				return EXIT_USAGE;
+			}
+			break;
+		case OPT_HUGE: cfg.hugepages = 1; break;
+		case OPT_THP: cfg.hugepages = 2; break;
+		case OPT_STATS: stats = 1; break;
+		case OPT_KVM: cfg.kvm_path = optarg; break;
+		case 'v': verbose++; break;
+		case 'h': usage_run(stdout); return 0;
+		default: usage_run(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "kvmini: unexpected argument '%s' (see kvmini run --help)\n", argv[optind]);
+		return EXIT_USAGE;
+	}
+	if (!cfg.kernel) {
+		fprintf(stderr, "kvmini: run needs --kernel PATH (see kvmini run --help)\n");
+		return EXIT_USAGE;
+	}
+	log_set_level(verbose >= 2 ? LOG_DEBUG : verbose ? LOG_INFO : LOG_WARN);
+	if (isatty(STDIN_FILENO)) {
+		cfg.console_in_fd = STDIN_FILENO;
+		cfg.console_escape = 1;
+	}
+
+	if (kvmini_vm_create(&cfg, &vm, &err)) {
+		fprintf(stderr, "kvmini: %s\n", err.msg);
+		return EXIT_FAILURE;
+	}
+	if (cfg.console_in_fd >= 0)
+		term_raw(cfg.console_in_fd);
+	kvmini_vm_run(vm, &res);
+	term_restore();
+	kvmini_vm_destroy(vm);
+	if (stats)
+		print_stats(&res);
+	switch (res.stop) {
+	case KVMINI_STOP_POWEROFF:
+	case KVMINI_STOP_REBOOT:
+	case KVMINI_STOP_HOST:
+		if (verbose)
+			fprintf(stderr, "kvmini: %s\n", res.reason);
+		return 0;
+	default:
+		fprintf(stderr, "kvmini: guest stopped: %s\n", res.reason);
+		return EXIT_FAILURE;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage_main(stderr);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage_main(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "-V") || !strcmp(argv[1], "--version")) {
+		printf("kvmini %s\n", KVMINI_VERSION);
+		return 0;
+	}
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	fprintf(stderr, "kvmini: unknown command '%s' (see kvmini --help)\n", argv[1]);
+	return EXIT_USAGE;
+}

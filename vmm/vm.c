@@ -1,0 +1,386 @@
+/*
+ * vm.c - libkvmini: build a VM from a struct kvmini_config, run it, stop
+ * it, destroy it. Input files are checked and loaded into guest memory
+ * before /dev/kvm is opened, so bad input fails the same with or without KVM.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "acpi.h"
+#include "boothandoff.h"
+#include "cpuid.h"
+#include "file.h"
+#include "kvm.h"
+#include "layout.h"
+#include "log.h"
+#include "vm.h"
+
+#define DEFAULT_MEM      (256 * MiB)
+#define MAX_MEM          (1024 * GiB)
+
+const char *kvmini_stop_name(enum kvmini_stop stop)
+{
+	switch (stop) {
+	case KVMINI_STOP_POWEROFF: return "poweroff";
+	case KVMINI_STOP_REBOOT: return "reboot";
+	case KVMINI_STOP_SHUTDOWN: return "triple-fault";
+	case KVMINI_STOP_ERROR: return "error";
+	case KVMINI_STOP_HOST: return "stopped";
+	}
+	return "unknown";
+}
+
+void vm_request_stop(struct kvmini_vm *vm, enum kvmini_stop stop, const char *fmt, ...)
+{
+	uint64_t one = 1;
+	unsigned int i;
+	va_list ap;
+
+	pthread_mutex_lock(&vm->stop_lock);
+	if (atomic_load(&vm->stopping)) {
+		pthread_mutex_unlock(&vm->stop_lock);
+		return;
+	}
+	vm->stop = stop;
+	va_start(ap, fmt);
+	vsnprintf(vm->stop_reason, sizeof(vm->stop_reason), fmt, ap);
+	va_end(ap);
+	atomic_store(&vm->stopping, 1);
+	pthread_mutex_unlock(&vm->stop_lock);
+	if (write(vm->stop_efd, &one, sizeof(one)) < 0)
+		log_warn("cannot signal the stop event");
+	for (i = 0; i < vm->ncpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+}
+
+static int check_config(const struct kvmini_config *cfg, uint64_t *mem,
+			unsigned int *ncpus, struct kvmini_error *err)
+{
+	if (!cfg->kernel)
+		return set_err(err, EINVAL, "no kernel given (--kernel PATH)");
+	*mem = cfg->mem_size ? cfg->mem_size : DEFAULT_MEM;
+	*ncpus = cfg->ncpus ? cfg->ncpus : 1;
+	if (*ncpus > KVMINI_MAX_CPUS)
+		return set_err(err, EINVAL, "%u vCPUs requested; kvmini supports 1 to %d",
+			       *ncpus, KVMINI_MAX_CPUS);
+	if (*mem > MAX_MEM)
+		return set_err(err, EINVAL, "%llu GiB of RAM requested; the limit is %llu GiB",
+			       (unsigned long long)(*mem / GiB),
+			       (unsigned long long)(MAX_MEM / GiB));
+	if (*mem < 2 * MiB)
+		return set_err(err, EINVAL,
+			       "%llu KiB of RAM is too small to boot anything; use at least 64M",
+			       (unsigned long long)(*mem / KiB));
+	*mem = ALIGN_UP(*mem, 2 * MiB);
+	return 0;
+}
+
+/* Firmware tables, boot page tables and the kernel, all into guest RAM. */
+static int load_guest(struct kvmini_vm *vm, const struct kvmini_config *cfg,
+		      struct kvmini_error *err)
+{
+	struct mapped_file kernel = { 0 }, initrd = { 0 };
+	uint8_t *acpi = gmem_ptr(&vm->mem, ACPI_TABLES_ADDR, ACPI_TABLES_MAX);
+	int r;
+
+	if (!acpi || boot_handoff_write(&vm->mem))
+		return set_err(err, EFAULT, "guest RAM does not cover the boot areas");
+	r = acpi_build(acpi, ACPI_TABLES_MAX, ACPI_TABLES_ADDR, vm->ncpus, err);
+	if (r < 0)
+		return r;
+	r = file_map(cfg->kernel, "kernel", &kernel, err);
+	if (r)
+		return r;
+	if (cfg->initrd) {
+		r = file_map(cfg->initrd, "initrd", &initrd, err);
+		if (r)
+			goto out;
+	}
+	r = bzimage_load(&vm->mem, kernel.data, kernel.len, initrd.data, initrd.len,
+			 cfg->cmdline, ACPI_TABLES_ADDR, &vm->boot, err);
+	if (r) {
+		char msg[sizeof(err->msg)];
+
+		if (err) {
+			snprintf(msg, sizeof(msg), "%s", err->msg);
+			set_err(err, -r, "%s: %s", cfg->kernel, msg);
+		}
+	}
+out:
+	file_unmap(&kernel);
+	file_unmap(&initrd);
+	return r;
+}
+
+static int kvm_setup(struct kvmini_vm *vm, const struct kvmini_config *cfg,
+		     struct kvmini_error *err)
+{
+	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
+	unsigned int i;
+	int max, r;
+
+	r = kvm_open(cfg->kvm_path, err);
+	if (r < 0)
+		return r;
+	vm->kvm_fd = r;
+	max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (max <= 0)
+		max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	if (max > 0 && vm->ncpus > (unsigned int)max)
+		return set_err(err, EINVAL, "%u vCPUs requested; this KVM allows %d",
+			       vm->ncpus, max);
+	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
+	if (vm->vm_fd < 0)
+		return set_err(err, errno, "KVM_CREATE_VM: %s", strerror(errno));
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR) < 0)
+		return set_err(err, errno, "KVM_SET_TSS_ADDR: %s", strerror(errno));
+	{
+		uint64_t idmap = KVM_IDMAP_ADDR;
+
+		if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
+			return set_err(err, errno, "KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
+	}
+	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+		return set_err(err, errno, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
+		return set_err(err, errno, "KVM_CREATE_PIT2: %s", strerror(errno));
+	for (i = 0; i < vm->mem.nr_regions; i++) {
+		struct kvm_userspace_memory_region mr = {
+			.slot = i,
+			.guest_phys_addr = vm->mem.region[i].gpa,
+			.memory_size = vm->mem.region[i].size,
+			.userspace_addr = (uintptr_t)vm->mem.region[i].host,
+		};
+
+		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
+			return set_err(err, errno, "cannot give guest RAM to KVM: %s",
+				       strerror(errno));
+	}
+	r = cpuid_get_supported(vm->kvm_fd, &vm->cpuid);
+	if (r)
+		return set_err(err, -r, "KVM_GET_SUPPORTED_CPUID: %s", strerror(-r));
+	log_info("KVM ready: %u vCPUs, %llu MiB, two-dimensional paging %s",
+		 vm->ncpus, (unsigned long long)(vm->mem.ram_size / MiB), kvm_tdp_status());
+	return 0;
+}
+
+int kvmini_vm_create(const struct kvmini_config *cfg, struct kvmini_vm **out,
+		     struct kvmini_error *err)
+{
+	struct kvmini_vm *vm;
+	unsigned int i;
+	uint64_t mem = 0;
+	int r;
+
+	*out = NULL;
+	vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return set_err(err, ENOMEM, "out of memory");
+	vm->kvm_fd = vm->vm_fd = vm->stop_efd = -1;
+	vm->console_in_fd = cfg->console_in_fd;
+	vm->console_escape = cfg->console_escape;
+	pthread_mutex_init(&vm->stop_lock, NULL);
+	iobus_init(&vm->pio, "pio");
+	iobus_init(&vm->mmio, "mmio");
+
+	r = check_config(cfg, &mem, &vm->ncpus, err);
+	if (r)
+		goto fail;
+	r = gmem_init(&vm->mem, mem, cfg->hugepages, err);
+	if (r)
+		goto fail;
+	r = load_guest(vm, cfg, err);
+	if (r)
+		goto fail;
+	vm->stop_efd = eventfd(0, EFD_CLOEXEC);
+	if (vm->stop_efd < 0) {
+		r = set_err(err, errno, "eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	r = kvm_setup(vm, cfg, err);
+	if (r)
+		goto fail;
+	r = machine_init(vm, cfg->console_out_fd, err);
+	if (r)
+		goto fail;
+	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus) {
+		r = set_err(err, ENOMEM, "out of memory");
+		goto fail;
+	}
+	for (i = 0; i < vm->ncpus; i++)
+		vm->vcpus[i].fd = vm->vcpus[i].stats_fd = -1;
+	for (i = 0; i < vm->ncpus; i++) {
+		r = vcpu_create(vm, &vm->vcpus[i], i, err);
+		if (r)
+			goto fail;
+	}
+	*out = vm;
+	return 0;
+fail:
+	kvmini_vm_destroy(vm);
+	return r;
+}
+
+#define CTRL_A 0x01
+
+/*
+ * Apply the Ctrl-A escape to buf in place. Returns the bytes to forward,
+ * or -1 if the user asked to stop the VM.
+ */
+static ssize_t console_escape(int *pending, uint8_t *buf, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		if (*pending) {
+			*pending = 0;
+			if (buf[i] == 'x' || buf[i] == 'X')
+				return -1;
+			if (buf[i] == CTRL_A)
+				buf[o++] = CTRL_A;
+			continue;
+		}
+		if (buf[i] == CTRL_A)
+			*pending = 1;
+		else
+			buf[o++] = buf[i];
+	}
+	return (ssize_t)o;
+}
+
+/* Copy host console input to COM1 until a stop is requested. */
+static void console_loop(struct kvmini_vm *vm)
+{
+	int esc = 0;
+	uint8_t buf[64];
+	size_t have = 0, off = 0;
+	int in = vm->console_in_fd;
+
+	for (;;) {
+		struct pollfd p[2] = {
+			{ .fd = vm->stop_efd, .events = POLLIN },
+			{ .fd = (in >= 0 && have == 0) ? in : -1, .events = POLLIN },
+		};
+		int n = poll(p, 2, have ? 10 : -1);
+
+		if (n < 0 && errno != EINTR)
+			break;
+		if (p[0].revents)
+			break;
+		if (p[1].revents & POLLIN) {
+			ssize_t got = read(in, buf, sizeof(buf));
+
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got <= 0) {
+				in = -1;  /* EOF or error: stop reading */
+			} else {
+				if (vm->console_escape)
+					got = console_escape(&esc, buf, (size_t)got);
+				if (got < 0)
+					kvmini_vm_stop(vm);
+				else
+					have = (size_t)got, off = 0;
+			}
+		} else if (p[1].revents) {
+			in = -1;
+		}
+		if (have) {
+			size_t took = machine_console_input(vm, buf + off, have);
+
+			off += took;
+			have -= took;
+		}
+	}
+}
+
+static void collect_stats(struct kvmini_vm *vm, struct kvmini_stats *s)
+{
+	unsigned int i;
+
+	memset(s, 0, sizeof(*s));
+	s->kvm_exits_valid = 1;
+	for (i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+		uint64_t exits;
+
+		s->userspace_exits += v->userspace_exits;
+		s->io_exits += v->io_exits;
+		s->mmio_exits += v->mmio_exits;
+		if (v->stats_fd >= 0 && !kvm_stat_read(v->stats_fd, v->exits_offset, &exits))
+			s->kvm_exits += exits;
+		else
+			s->kvm_exits_valid = 0;
+	}
+	s->unclaimed_io = atomic_load(&vm->pio.unclaimed) + atomic_load(&vm->mmio.unclaimed);
+}
+
+int kvmini_vm_run(struct kvmini_vm *vm, struct kvmini_result *res)
+{
+	unsigned int i;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	for (i = 0; i < vm->ncpus; i++) {
+		r = vcpu_start(&vm->vcpus[i]);
+		if (r) {
+			vm_request_stop(vm, KVMINI_STOP_ERROR, "cannot start vCPU %u: %s",
+					i, strerror(-r));
+			break;
+		}
+	}
+	console_loop(vm);
+	for (i = 0; i < vm->ncpus; i++) {
+		struct vcpu *v = &vm->vcpus[i];
+
+		if (v->thread_started) {
+			pthread_join(v->thread, NULL);
+			v->thread_started = 0;
+		}
+	}
+	collect_stats(vm, &res->stats);
+	res->stop = vm->stop;
+	snprintf(res->reason, sizeof(res->reason), "%s", vm->stop_reason);
+	return 0;
+}
+
+void kvmini_vm_stop(struct kvmini_vm *vm)
+{
+	vm_request_stop(vm, KVMINI_STOP_HOST, "stopped by the host");
+}
+
+void kvmini_vm_destroy(struct kvmini_vm *vm)
+{
+	unsigned int i;
+
+	if (!vm)
+		return;
+	if (vm->vcpus) {
+		atomic_store(&vm->stopping, 1);
+		for (i = 0; i < vm->ncpus; i++)
+			vcpu_kick(&vm->vcpus[i]);
+		for (i = 0; i < vm->ncpus; i++)
+			vcpu_destroy(&vm->vcpus[i]);
+		free(vm->vcpus);
+	}
+	machine_destroy(vm);
+	iobus_destroy(&vm->pio);
+	iobus_destroy(&vm->mmio);
+	free(vm->cpuid);
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	if (vm->stop_efd >= 0)
+		close(vm->stop_efd);
+	gmem_destroy(&vm->mem);
+	pthread_mutex_destroy(&vm->stop_lock);
+	free(vm);
+}
