@@ -23,7 +23,7 @@ int bzimage_parse(const uint8_t *img, size_t len, struct bzimage_info *info,
 
 	if (len < 1024)
 		return set_err(err, ENOEXEC,
-			       "kernel is %zu bytes: too small to be a bzImage", len);
+			       "kernel is not a bzImage (only %zu bytes)", len);
 	memcpy(&h, img + SETUP_HDR_OFFSET, sizeof(h));
 	if (h.boot_flag != BOOT_FLAG_MAGIC || h.header != HDRS_MAGIC)
 		return set_err(err, ENOEXEC,

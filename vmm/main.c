@@ -115,7 +115,8 @@ static int cmd_run(int argc, char **argv)
 	int c, stats = 0, verbose = 0;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "k:i:c:m:p:vh", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":k:i:c:m:p:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': cfg.kernel = optarg; break;
 		case 'i': cfg.initrd = optarg; break;
@@ -139,7 +140,14 @@ static int cmd_run(int argc, char **argv)
 		case OPT_KVM: cfg.kvm_path = optarg; break;
 		case 'v': verbose++; break;
 		case 'h': usage_run(stdout); return 0;
-		default: usage_run(stderr); return EXIT_USAGE;
+		case ':':
+			fprintf(stderr, "kvmini: option '%s' needs a value (see kvmini run --help)\n",
+				argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			fprintf(stderr, "kvmini: unknown option '%s' (see kvmini run --help)\n",
+				argv[optind - 1]);
+			return EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {

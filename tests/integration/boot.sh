@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# boot.sh - boot stock Debian kernels under kvmini on a real /dev/kvm and check
+# what the guest reports. Run through tests/nested/with-kvm (directly where the
+# host has hardware KVM, otherwise inside the nested-KVM L1).
+#
+# Usage: tests/integration/boot.sh   (environment: O, the build directory)
+# Needs: $O/kvmini, $O/san/kvmini, $O/kernels/{generic,cloud}/vmlinuz,
+#        $O/guest-initramfs.cpio.gz (made by tests/integration/run.sh).
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/lib.sh"
+O=${O:-build}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}
+initrd=$O/guest-initramfs.cpio.gz
+base_cmdline="console=ttyS0 quiet tsc=reliable no_timer_check panic=-1"
+logs=$(mktemp -d "${TMPDIR:-/tmp}/kvmini-boot.XXXXXX")
+trap 'rm -rf "$logs"' EXIT
+
+# boot NAME KVMINI KERNEL MEM CPUS EXTRA_CMDLINE: run one guest; leaves
+# $logs/NAME.out (console) and $logs/NAME.err, returns kvmini's status.
+# A guest that does not finish in BOOT_TIMEOUT is retried once, loudly.
+boot() {
+	local name=$1 bin=$2 kernel=$3 mem=$4 cpus=$5 extra=$6 rc try
+	for try in 1 2; do
+		timeout -k 5 "$BOOT_TIMEOUT" "$bin" run -v --stats --kernel "$kernel" \
+			--initrd "$initrd" --mem "$mem" --cpus "$cpus" \
+			--cmdline "$base_cmdline $extra" </dev/null \
+			>"$logs/$name.out" 2>"$logs/$name.err"
+		rc=$?
+		[ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] && return "$rc"
+		echo "# $name: HANG after ${BOOT_TIMEOUT}s (try $try of 2)$([ "$try" = 1 ] && echo ', retrying')"
+		tail -n 5 "$logs/$name.out" | sed 's/^/#   /'
+	done
+	return "$rc"
+}
+
+show_logs() {
+	echo "# --- $1 console (tail) ---"
+	tail -n 25 "$logs/$1.out" | sed 's/^/#   /'
+	echo "# --- $1 stderr ---"
+	sed 's/^/#   /' "$logs/$1.err"
+}
+
+# check_boot NAME KVMINI KERNEL MEM CPUS: boot, then check the guest's report.
+check_boot() {
+	local name=$1 bin=$2 kernel=$3 mem=$4 cpus=$5 marker mem_kb got_cpus got_mem min max why=
+	marker="kvmini.marker=$name-$RANDOM"
+	boot "$name" "$bin" "$kernel" "$mem" "$cpus" "$marker"
+	local rc=$?
+	got_cpus=$(guest_value "$logs/$name.out" cpus)
+	got_mem=$(guest_value "$logs/$name.out" memtotal_kb)
+	mem_kb=$(( $(numfmt --from=iec "$mem") / 1024 ))
+	min=$((mem_kb * 80 / 100))
+	[ "$mem_kb" -ge $((1024 * 1024)) ] && min=$((mem_kb * 90 / 100))
+	if [ "$rc" -ne 0 ]; then why="kvmini exited $rc"
+	elif ! expect_line "$logs/$name.out" '^KVMINI-GUEST: up'; then why="guest never reached /init"
+	elif [ "$got_cpus" != "$cpus" ]; then why="guest sees ${got_cpus:-no} CPUs, expected $cpus"
+	elif [ -z "$got_mem" ] || [ "$got_mem" -lt "$min" ] || [ "$got_mem" -gt "$mem_kb" ]; then
+		why="guest MemTotal ${got_mem:-?} kB, expected $min..$mem_kb"
+	elif ! guest_value "$logs/$name.out" cmdline | grep -qF -- "$marker"; then
+		why="guest did not read back its command line"
+	elif ! expect_line "$logs/$name.err" 'powered off'; then why="did not stop by ACPI poweroff"
+	fi
+	if [ -z "$why" ]; then
+		pass "$name (cpus=$got_cpus memtotal_kb=$got_mem; $(grep -o 'userspace_exits=[0-9]*.*' "$logs/$name.err"))"
+	else
+		fail "$name" "$why"
+		show_logs "$name"
+	fi
+}
+
+check_reboot() {
+	local name=$1 bin=$2 kernel=$3
+	boot "$name" "$bin" "$kernel" 256M 1 "kvmini.action=reboot"
+	local rc=$?
+	if [ "$rc" -eq 0 ] && expect_line "$logs/$name.err" 'reset' &&
+		expect_line "$logs/$name.out" '^KVMINI-GUEST: up'; then
+		pass "$name (guest reboot ends kvmini with 0: $(grep -o 'reset.*' "$logs/$name.err" | head -n 1))"
+	else
+		fail "$name" "kvmini exited $rc"
+		show_logs "$name"
+	fi
+}
+
+echo "# kvmini boot tests on $(uname -r), KVM two-dimensional paging: $(cat /sys/module/kvm_amd/parameters/npt /sys/module/kvm_intel/parameters/ept 2>/dev/null | head -n 1)"
+cloud=$O/kernels/cloud/vmlinuz
+generic=$O/kernels/generic/vmlinuz
+check_boot cloud-1cpu-256M "$O/kvmini" "$cloud" 256M 1
+check_boot cloud-4cpu-4G "$O/kvmini" "$cloud" 4G 4
+check_boot generic-1cpu-256M "$O/kvmini" "$generic" 256M 1
+check_boot generic-4cpu-4G "$O/kvmini" "$generic" 4G 4
+check_boot asan-cloud-2cpu-512M "$O/san/kvmini" "$cloud" 512M 2
+check_reboot cloud-reboot "$O/kvmini" "$cloud"
+summary boot

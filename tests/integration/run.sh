@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# run.sh - the integration suite: prepares the guest images, checks that bad
+# input gets a one-line error (no KVM needed, sanitizer build), then boots
+# real Debian kernels under kvmini on /dev/kvm or in the nested-KVM runner.
+#
+# Usage: O=build tests/integration/run.sh
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+cd "$top"
+. "$here/lib.sh"
+export O=${O:-build}
+
+set -e
+"$top/tools/fetch-kernel.sh" cloud "$O/kernels" >/dev/null
+"$top/tools/fetch-kernel.sh" generic "$O/kernels" >/dev/null
+"$top/tools/mkinitramfs-guest.sh" "$O/guest-initramfs.cpio.gz"
+set +e
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/kvmini-it.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+san=$O/san/kvmini
+kernel=$O/kernels/cloud/vmlinuz
+initrd=$O/guest-initramfs.cpio.gz
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=99
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+# bad_input NAME EXPECTED_REGEX ARGS...: kvmini must exit 1 or 2 with exactly
+# one line on stderr that matches, and no sanitizer report.
+bad_input() {
+	local name=$1 want=$2 rc lines
+	shift 2
+	"$san" "$@" </dev/null >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	lines=$(wc -l <"$tmp/err")
+	if [ "$rc" -ne 1 ] && [ "$rc" -ne 2 ]; then
+		fail "bad input: $name" "exit status $rc"
+		sed 's/^/#   /' "$tmp/err" | head -n 20
+	elif [ "$lines" -ne 1 ]; then
+		fail "bad input: $name" "$lines lines on stderr"
+		sed 's/^/#   /' "$tmp/err" | head -n 20
+	elif ! grep -Eq -- "$want" "$tmp/err"; then
+		fail "bad input: $name" "message '$(cat "$tmp/err")' does not match /$want/"
+	else
+		pass "bad input: $name -> $(cat "$tmp/err")"
+	fi
+}
+
+printf 'this is not a kernel\n' >"$tmp/text"
+head -c "$(( $(stat -L -c %s "$kernel") / 2 ))" "$kernel" >"$tmp/half"
+head -c 4M /dev/urandom >"$tmp/garbage"
+head -c 300M /dev/zero >"$tmp/bigrd"
+: >"$tmp/empty"
+
+bad_input "missing kernel" "cannot open kernel.*No such file" run --kernel "$tmp/nonexistent"
+bad_input "no --kernel" "needs --kernel" run
+bad_input "text file as kernel" "not a bzImage" run --kernel "$tmp/text"
+bad_input "random bytes as kernel" "not a bzImage" run --kernel "$tmp/garbage"
+bad_input "empty kernel" "is empty" run --kernel "$tmp/empty"
+bad_input "directory as kernel" "not a regular file" run --kernel "$tmp"
+bad_input "bzImage cut in half" "truncated" run --kernel "$tmp/half"
+bad_input "initrd larger than RAM" "initrd .* does not fit" run --kernel "$kernel" --initrd "$tmp/bigrd" --mem 256M
+bad_input "missing initrd" "cannot open initrd" run --kernel "$kernel" --initrd "$tmp/nonexistent"
+bad_input "--mem 1M" "too small" run --kernel "$kernel" --mem 1M
+bad_input "--mem 20M" "too small for this kernel" run --kernel "$kernel" --mem 20M
+bad_input "--mem garbage" "not a size" run --kernel "$kernel" --mem lots
+bad_input "--cpus 0" "--cpus '0' must be" run --kernel "$kernel" --cpus 0
+bad_input "--cpus 1000" "--cpus '1000' must be" run --kernel "$kernel" --cpus 1000
+bad_input "no /dev/kvm" "does not exist: this machine has no KVM" run --kernel "$kernel" --initrd "$initrd" --kvm "$tmp/nonexistent"
+bad_input "unknown option" "unknown option .--bogus" run --kernel "$kernel" --bogus
+bad_input "unknown command" "unknown command" frobnicate
+summary "bad-input" || bad_failed=1
+
+echo "# booting Debian kernels ($(cat "$O/kernels/cloud/version"), $(cat "$O/kernels/generic/version"))"
+"$top/tests/nested/with-kvm" -- "$here/boot.sh"
+boot_rc=$?
+[ "${bad_failed:-0}" -eq 0 ] && [ "$boot_rc" -eq 0 ]
