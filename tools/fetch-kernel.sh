@@ -37,6 +37,14 @@ have_cache() {
 		[ -d "$dest/root/lib/modules/$(cat "$dest/version")" ]
 }
 
+# Fast path: nothing can have changed if the cache is newer than apt's package lists.
+newest_list=$(ls -t /var/lib/apt/lists/*Packages* /etc/apt/sources.list /etc/apt/sources.list.d/* \
+	2>/dev/null | head -n 1 || true)
+if have_cache && [ -n "$newest_list" ] && [ "$dest/package" -nt "$newest_list" ]; then
+	echo "$dest/vmlinuz"
+	exit 0
+fi
+
 # The versioned image package the metapackage depends on, e.g. linux-image-6.1.0-56-amd64.
 pkg=$(apt-cache depends "$meta" 2>/dev/null |
 	sed -n 's/^ *Depends: *\(linux-image-[0-9][^ ]*\)$/\1/p' | head -n 1 || true)
