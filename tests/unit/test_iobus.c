@@ -230,6 +230,43 @@ Test(iobus, straddling_access_at_top_of_space_is_unclaimed)
 	cr_assert_eq(a.reads, 0);
 }
 
+Test(iobus, straddling_access_does_not_wrap_offset)
+{
+	struct fake_dev a = { 0 };
+	uint64_t v = 0;
+
+	/* A range covering all but the last address: offset + len must not
+	 * wrap around and make a straddling access look in range. */
+	cr_assert_eq(iobus_register(&bus, 0, UINT64_MAX, &fake_ops, &a, "all"), 0);
+	cr_assert_eq(iobus_access(&bus, UINT64_MAX - 1, &v, 8, 0), 1);
+	cr_assert_eq(a.reads, 0);
+	cr_assert_eq(v, UINT64_MAX);
+	cr_assert_eq(iobus_access(&bus, UINT64_MAX - 1, &v, 1, 0), 0);
+	cr_assert_eq(a.last_off, UINT64_MAX - 1);
+}
+
+Test(iobus, refuses_null_ops)
+{
+	cr_assert_eq(iobus_register(&bus, 0x100, 1, NULL, NULL, "x"), -EINVAL);
+	cr_assert_eq(bus.nr, 0);
+}
+
+Test(iobus, missing_handlers)
+{
+	static const struct iodev_ops wo = { .write = fake_write };
+	static const struct iodev_ops ro = { .read = fake_read };
+	struct fake_dev a = { 0 };
+	uint8_t v = 0;
+
+	cr_assert_eq(iobus_register(&bus, 0x10, 1, &wo, &a, "wo"), 0);
+	cr_assert_eq(iobus_register(&bus, 0x11, 1, &ro, &a, "ro"), 0);
+	cr_assert_eq(iobus_access(&bus, 0x10, &v, 1, 0), 0);
+	cr_assert_eq(v, 0xff, "a device without a read handler reads all-ones");
+	cr_assert_eq(iobus_access(&bus, 0x11, &v, 1, 1), 0);
+	cr_assert_eq(a.reads + a.writes, 0);
+	cr_assert_eq(unclaimed(), 0);
+}
+
 Test(iobus, many_registrations_stay_sorted)
 {
 	static struct fake_dev devs[64];
