@@ -73,7 +73,7 @@ int iobus_access(struct iobus *bus, uint64_t addr, void *data,
 	const struct iobus_range *r = iobus_find(bus, addr);
 	uint64_t off;
 
-	if (!r || len == 0 || (off = addr - r->base) + len > r->len) {
+	if (!r || len == 0 || len > r->len - (off = addr - r->base)) {
 		atomic_fetch_add_explicit(&bus->unclaimed, 1, memory_order_relaxed);
 		if (!is_write)
 			memset(data, 0xff, len);

@@ -68,7 +68,7 @@ static void rtc_write(void *opaque, uint64_t off, const void *data, unsigned int
 	if (off == 0)
 		rtc->index = v & 0x7f;  /* bit 7 is the NMI mask */
 	else if (rtc->index != REG_C && rtc->index != REG_D)
-		rtc->ram[rtc->index] = v;  /* clock writes are kept but not used */
+		rtc->ram[rtc->index] = rtc->index == REG_A ? v & 0x7f : v;  /* UIP is read-only */
 	pthread_mutex_unlock(&rtc->lock);
 }
 
