@@ -24,6 +24,13 @@ struct kvmini_error {
 	char msg[512];
 };
 
+/* What backs guest RAM. */
+enum kvmini_pages {
+	KVMINI_PAGES_THP = 0,     /* 2 MiB-aligned, madvise(MADV_HUGEPAGE) */
+	KVMINI_PAGES_SMALL,       /* 4 KiB pages only (MADV_NOHUGEPAGE) */
+	KVMINI_PAGES_HUGETLB,     /* MAP_HUGETLB: needs vm.nr_hugepages */
+};
+
 /* Everything needed to build a VM. Zero-initialise, then set fields. */
 struct kvmini_config {
 	const char *kernel;      /* bzImage path (required) */
@@ -35,7 +42,7 @@ struct kvmini_config {
 	int console_out_fd;      /* serial output: fd to write (e.g. 1) */
 	int console_escape;      /* 1: Ctrl-A x on input stops the VM,
 				    Ctrl-A Ctrl-A sends one Ctrl-A */
-	int hugepages;           /* 1: back RAM with MAP_HUGETLB; 2: THP hint */
+	enum kvmini_pages pages; /* what backs guest RAM (default: THP) */
 	const char *kvm_path;    /* KVM device node; NULL means "/dev/kvm" */
 };
 

@@ -5,31 +5,54 @@
 #include <string.h>
 #include <sys/mman.h>
 
-int gmem_init(struct guest_mem *m, uint64_t size, int hugepages,
+#define THP_SIZE (2 * MiB)
+
+/* Anonymous memory whose start is 2 MiB aligned, so THP can back all of it. */
+static void *map_aligned(size_t size)
+{
+	size_t slack = THP_SIZE;
+	uint8_t *p, *a;
+
+	p = mmap(NULL, size + slack, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		return p;
+	a = (uint8_t *)ALIGN_UP((uintptr_t)p, THP_SIZE);
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (a + size < p + size + slack)
+		munmap(a + size, (size_t)(p + size + slack - (a + size)));
+	return a;
+}
+
+int gmem_init(struct guest_mem *m, uint64_t size, enum kvmini_pages pages,
 	      struct kvmini_error *err)
 {
-	int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
 	uint64_t low;
 	void *p;
 
 	memset(m, 0, sizeof(*m));
-	if (hugepages == 1) {
-		size = ALIGN_UP(size, 2 * MiB);
-		flags |= MAP_HUGETLB;
-	}
-	p = mmap(NULL, size, PROT_READ | PROT_WRITE, flags, -1, 0);
+	size = ALIGN_UP(size, THP_SIZE);
+	if (pages == KVMINI_PAGES_HUGETLB)
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_HUGETLB, -1, 0);
+	else
+		p = map_aligned(size);
 	if (p == MAP_FAILED)
 		return set_err(err, errno, "cannot map %llu MiB of guest RAM%s: %s",
 			       (unsigned long long)(size / MiB),
-			       hugepages == 1 ? " with huge pages (is vm.nr_hugepages large enough?)" : "",
+			       pages == KVMINI_PAGES_HUGETLB ?
+			       " with huge pages (is vm.nr_hugepages large enough?)" : "",
 			       strerror(errno));
-	if (hugepages == 2)
+	if (pages == KVMINI_PAGES_THP)
 		madvise(p, size, MADV_HUGEPAGE);
+	else if (pages == KVMINI_PAGES_SMALL)
+		madvise(p, size, MADV_NOHUGEPAGE);
 	madvise(p, size, MADV_DONTDUMP);
 	m->mapping = p;
 	m->mapping_size = size;
 	m->ram_size = size;
-	m->hugepages = hugepages;
+	m->pages = pages;
 
 	low = size < GMEM_PCI_HOLE_START ? size : GMEM_PCI_HOLE_START;
 	m->region[0] = (struct gmem_region){ .gpa = 0, .size = low, .host = p };

@@ -26,15 +26,15 @@ struct guest_mem {
 	uint64_t ram_size;   /* total RAM, both regions */
 	void *mapping;       /* the single host mapping */
 	size_t mapping_size;
-	int hugepages;       /* what backs it: 0 normal, 1 hugetlb, 2 THP */
+	enum kvmini_pages pages;  /* what backs it */
 };
 
 /*
  * gmem_init - map size bytes of anonymous memory and lay it out below the
- * PCI hole and, for what does not fit, from 4 GiB up. hugepages: 0 none,
- * 1 MAP_HUGETLB (fails if the pool is too small), 2 madvise(MADV_HUGEPAGE).
+ * PCI hole and, for what does not fit, from 4 GiB up. pages says what backs
+ * it; MAP_HUGETLB fails if the huge page pool is too small.
  */
-int gmem_init(struct guest_mem *m, uint64_t size, int hugepages,
+int gmem_init(struct guest_mem *m, uint64_t size, enum kvmini_pages pages,
 	      struct kvmini_error *err) MUST_CHECK;
 
 /*

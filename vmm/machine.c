@@ -5,6 +5,7 @@
  *   0x0070-0x0071  CMOS RTC (mc146818)
  *   0x0060, 0x0064 i8042 (reset only)
  *   0x03f8-0x03ff  COM1 8250 UART, IRQ 4
+ *   0x0cf8-0x0cff  PCI configuration mechanism #1, bus 0; 0xcf9 reset control
  *   0x0600-0x060f  ACPI PM1 block and reset register (FADT)
  *   PIC, PIT, IOAPIC, LAPIC: in the kernel (KVM irqchip)
  */
@@ -67,12 +68,17 @@ int machine_init(struct kvmini_vm *vm, int console_out_fd, struct kvmini_error *
 	if ((r = mc146818_init(&m->rtc)))
 		return set_err(err, -r, "cannot set up the RTC");
 	m->rtc_ok = 1;
+	if ((r = pci_bus_init(&m->pci, power)))
+		return set_err(err, -r, "cannot set up the PCI bus");
+	m->pci_ok = 1;
 
 	if ((r = reg(vm, COM1_PORT, UART8250_PORT_COUNT, &uart8250_ops, &m->com1, "COM1", err)) ||
 	    (r = reg(vm, I8042_DATA_PORT, 1, &i8042_data_ops, &m->kbd, "i8042 data", err)) ||
 	    (r = reg(vm, I8042_CMD_PORT, 1, &i8042_cmd_ops, &m->kbd, "i8042 command", err)) ||
 	    (r = reg(vm, PM_BASE_PORT, PM_PORT_COUNT, &acpi_pm_ops, &m->pm, "ACPI PM", err)) ||
-	    (r = reg(vm, MC146818_PORT, MC146818_PORT_COUNT, &mc146818_ops, &m->rtc, "RTC", err)))
+	    (r = reg(vm, MC146818_PORT, MC146818_PORT_COUNT, &mc146818_ops, &m->rtc, "RTC", err)) ||
+	    (r = reg(vm, PCI_CONFIG_ADDR_PORT, 4, &pci_addr_ops, &m->pci, "PCI address", err)) ||
+	    (r = reg(vm, PCI_CONFIG_DATA_PORT, 4, &pci_data_ops, &m->pci, "PCI data", err)))
 		return r;
 	return 0;
 }
@@ -89,7 +95,9 @@ void machine_destroy(struct kvmini_vm *vm)
 		acpi_pm_destroy(&m->pm);
 	if (m->rtc_ok)
 		mc146818_destroy(&m->rtc);
-	m->com1_ok = m->kbd_ok = m->pm_ok = m->rtc_ok = 0;
+	if (m->pci_ok)
+		pci_bus_destroy(&m->pci);
+	m->com1_ok = m->kbd_ok = m->pm_ok = m->rtc_ok = m->pci_ok = 0;
 }
 
 size_t machine_console_input(struct kvmini_vm *vm, const uint8_t *buf, size_t len)

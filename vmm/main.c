@@ -54,8 +54,10 @@ static void usage_run(FILE *f)
 		"  -m, --mem SIZE       guest RAM; suffix K, M, G, T, power-of-two units\n"
 		"                       (default: 256M; minimum what the kernel needs)\n"
 		"  -p, --cpus N         number of vCPUs, 1 to 64 (default: 1)\n"
-		"      --hugepages      back guest RAM with hugetlbfs pages (MAP_HUGETLB)\n"
-		"      --thp            ask for transparent huge pages for guest RAM\n"
+		"      --hugepages      back guest RAM with hugetlbfs pages (MAP_HUGETLB;\n"
+		"                       needs vm.nr_hugepages)\n"
+		"      --no-thp         back guest RAM with 4 KiB pages only (default:\n"
+		"                       transparent huge pages, 2 MiB aligned)\n"
 		"      --stats          print exit counts to stderr when the guest stops\n"
 		"      --kvm PATH       KVM device node (default: /dev/kvm)\n"
 		"  -v, --verbose        more messages on stderr (repeat for debug)\n"
@@ -97,7 +99,7 @@ static int cmd_run(int argc, char **argv)
 		{ "mem", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'p' },
 		{ "hugepages", no_argument, NULL, OPT_HUGE },
-		{ "thp", no_argument, NULL, OPT_THP },
+		{ "no-thp", no_argument, NULL, OPT_THP },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "kvm", required_argument, NULL, OPT_KVM },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -134,8 +136,8 @@ static int cmd_run(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
-		case OPT_HUGE: cfg.hugepages = 1; break;
-		case OPT_THP: cfg.hugepages = 2; break;
+		case OPT_HUGE: cfg.pages = KVMINI_PAGES_HUGETLB; break;
+		case OPT_THP: cfg.pages = KVMINI_PAGES_SMALL; break;
 		case OPT_STATS: stats = 1; break;
 		case OPT_KVM: cfg.kvm_path = optarg; break;
 		case 'v': verbose++; break;

@@ -192,7 +192,7 @@ int kvmini_vm_create(const struct kvmini_config *cfg, struct kvmini_vm **out,
 	r = check_config(cfg, &mem, &vm->ncpus, err);
 	if (r)
 		goto fail;
-	r = gmem_init(&vm->mem, mem, cfg->hugepages, err);
+	r = gmem_init(&vm->mem, mem, cfg->pages, err);
 	if (r)
 		goto fail;
 	r = load_guest(vm, cfg, err);

@@ -16,6 +16,7 @@
 #include "iobus.h"
 #include "kvmini.h"
 #include "mc146818.h"
+#include "pci.h"
 #include "uart8250.h"
 
 struct vcpu {
@@ -37,7 +38,8 @@ struct machine {
 	struct i8042 kbd;
 	struct acpi_pm pm;
 	struct mc146818 rtc;
-	int com1_ok, kbd_ok, pm_ok, rtc_ok;
+	struct pci_bus pci;
+	int com1_ok, kbd_ok, pm_ok, rtc_ok, pci_ok;
 };
 
 struct kvmini_vm {

@@ -1,0 +1,76 @@
+/*
+ * pci.h - PCI bus 0 behind a host bridge, reached through configuration
+ * mechanism #1 (address at port 0xcf8, data at 0xcfc-0xcff). Each function
+ * has a 256-byte configuration space with a write mask; the bus answers
+ * all-ones for slots nobody occupies. Port 0xcf9 (byte) is the PC reset
+ * control register.
+ */
+#ifndef KVMINI_PCI_H
+#define KVMINI_PCI_H
+
+#include <pthread.h>
+#include <stdint.h>
+
+#include "iobus.h"
+#include "power.h"
+
+#define PCI_CONFIG_ADDR_PORT 0xcf8
+#define PCI_CONFIG_DATA_PORT 0xcfc
+#define PCI_MAX_SLOTS 32
+#define PCI_CFG_SIZE 256
+
+/* Standard header offsets. */
+#define PCI_VENDOR_ID      0x00
+#define PCI_DEVICE_ID      0x02
+#define PCI_COMMAND        0x04
+#define PCI_STATUS         0x06
+#define PCI_REVISION_ID    0x08
+#define PCI_CLASS_PROG     0x09
+#define PCI_CLASS_DEVICE   0x0a
+#define PCI_HEADER_TYPE    0x0e
+#define PCI_SUBSYS_VENDOR  0x2c
+#define PCI_SUBSYS_ID      0x2e
+#define PCI_INTERRUPT_LINE 0x3c
+
+struct pci_function {
+	uint8_t cfg[PCI_CFG_SIZE];
+	uint8_t wmask[PCI_CFG_SIZE];   /* bits the guest may change */
+	const char *name;
+};
+
+struct pci_bus {
+	pthread_mutex_t lock;
+	struct power_sink power;       /* for the 0xcf9 reset */
+	uint32_t config_address;
+	struct pci_function *slot[PCI_MAX_SLOTS];  /* function 0 of each slot */
+	struct pci_function host_bridge;
+};
+
+/* Handlers for 0xcf8-0xcfb (address, 0xcf9 reset) and 0xcfc-0xcff (data). */
+extern const struct iodev_ops pci_addr_ops;
+extern const struct iodev_ops pci_data_ops;
+
+/* pci_bus_init - an empty bus 0 with the host bridge at 00:00.0. */
+int pci_bus_init(struct pci_bus *bus, struct power_sink power);
+
+/* pci_bus_destroy - release the lock (functions are owned by their devices). */
+void pci_bus_destroy(struct pci_bus *bus);
+
+/*
+ * pci_function_init - fill a type-0 header: ids, class (base << 16 |
+ * sub << 8 | prog-if), command register writable.
+ */
+void pci_function_init(struct pci_function *f, const char *name, uint16_t vendor,
+		       uint16_t device, uint32_t class_code, uint16_t subsys_vendor,
+		       uint16_t subsys_id);
+
+/* pci_bus_add - put f at the first free slot; returns the slot or -ENOSPC. */
+int pci_bus_add(struct pci_bus *bus, struct pci_function *f);
+
+/* pci_config_read/_write - one config access to bus 0 (for tests too). */
+uint32_t pci_config_read(struct pci_bus *bus, unsigned int slot, unsigned int fn,
+			 unsigned int off, unsigned int len);
+void pci_config_write(struct pci_bus *bus, unsigned int slot, unsigned int fn,
+		      unsigned int off, unsigned int len, uint32_t val);
+
+#endif
