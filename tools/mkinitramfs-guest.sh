@@ -28,7 +28,7 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 usage() { echo "usage: ${0##*/} [--modules KERNEL_ROOT VERSION MOD...] OUT.cpio.gz" >&2; exit 2; }
 
-kroot= kver=
+kroot='' kver=''
 mods=()
 if [ "${1:-}" = --modules ]; then
 	[ $# -ge 5 ] || usage
