@@ -20,7 +20,6 @@ perf script -i "$data" -F event,trace 2>/dev/null | awk '
 	END { for (k in r) printf "%8d  %s\n", r[k], k; printf "%8d  total\n", n }' | sort -rn
 echo "# port I/O by port"
 perf script -i "$data" -F event,trace 2>/dev/null | awk '
-	/kvm:kvm_pio:/ { for (i = 1; i <= NF; i++) if ($i ~ /^0x/ && $(i - 1) ~ /^(read|write)|at$/) {}
-		match($0, /pio_(read|write) at (0x[0-9a-f]+)/, m); p[m[1] " " m[2]]++ }
+	/kvm:kvm_pio:/ { for (i = 1; i <= NF; i++) if ($i ~ /^pio_(read|write)$/) p[$i " " $(i + 2)]++ }
 	END { for (k in p) printf "%8d  %s\n", p[k], k }' | sort -rn | head -n 25
 exit "$rc"
