@@ -85,8 +85,8 @@ integration: all
 
 test: deps
 	$(Q)$(MAKE) --no-print-directory all
-	$(Q)$(MAKE) --no-print-directory unit
-	$(Q)$(MAKE) --no-print-directory integration
+	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all unit-build
+	$(Q)O=$(O) tests/run-all.sh
 
 run: deps
 	$(Q)$(MAKE) --no-print-directory all

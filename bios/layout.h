@@ -20,6 +20,8 @@
 #define KERNEL_LOAD_ADDR   0x00100000ULL  /* bzImage protected-mode code */
 #define HIGH_MEM_START     0x00100000ULL
 
+#define PCI_MMIO_BASE      0xc0000000ULL  /* = GMEM_PCI_HOLE_START */
+#define PCI_MMIO_END       0xfec00000ULL
 #define IOAPIC_ADDR        0xfec00000ULL
 #define LAPIC_ADDR         0xfee00000ULL
 #define KVM_TSS_ADDR       0xfffbd000ULL

@@ -7,6 +7,7 @@
  *   0x03f8-0x03ff  COM1 8250 UART, IRQ 4
  *   0x0cf8-0x0cff  PCI configuration mechanism #1, bus 0; 0xcf9 reset control
  *   0x0600-0x060f  ACPI PM1 block and reset register (FADT)
+ *   0xc0000000-0xfebfffff  PCI memory window (BARs), below the I/O APIC
  *   PIC, PIT, IOAPIC, LAPIC: in the kernel (KVM irqchip)
  */
 #include <errno.h>
@@ -68,7 +69,7 @@ int machine_init(struct kvmini_vm *vm, int console_out_fd, struct kvmini_error *
 	if ((r = mc146818_init(&m->rtc)))
 		return set_err(err, -r, "cannot set up the RTC");
 	m->rtc_ok = 1;
-	if ((r = pci_bus_init(&m->pci, power)))
+	if ((r = pci_bus_init(&m->pci, power, PCI_MMIO_BASE, PCI_MMIO_END)))
 		return set_err(err, -r, "cannot set up the PCI bus");
 	m->pci_ok = 1;
 
@@ -80,6 +81,10 @@ int machine_init(struct kvmini_vm *vm, int console_out_fd, struct kvmini_error *
 	    (r = reg(vm, PCI_CONFIG_ADDR_PORT, 4, &pci_addr_ops, &m->pci, "PCI address", err)) ||
 	    (r = reg(vm, PCI_CONFIG_DATA_PORT, 4, &pci_data_ops, &m->pci, "PCI data", err)))
 		return r;
+	r = iobus_register(&vm->mmio, PCI_MMIO_BASE, PCI_MMIO_END - PCI_MMIO_BASE,
+			   &pci_mmio_ops, &m->pci, "PCI MMIO window");
+	if (r)
+		return set_err(err, -r, "cannot register the PCI MMIO window");
 	return 0;
 }
 

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# run-all.sh - the whole suite, as `make test` runs it: unit tests under
+# ASan/UBSan, then the integration tests (bad input, real guest boots).
+# Prints every part's closing line and a total: "total: N passed, N failed".
+#
+# Usage: O=build tests/run-all.sh   (after `make all` and `make SANITIZE=1 all unit-build`)
+set -uo pipefail
+
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$top"
+export O=${O:-build}
+log=$(mktemp "${TMPDIR:-/tmp}/kvmini-test.XXXXXX")
+trap 'rm -f "$log"' EXIT
+rc=0
+
+echo "== unit tests (ASan/UBSan)"
+tests/unit/run.sh "$O/san/tests/unit" | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+echo "== integration tests"
+tests/integration/run.sh | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+
+# Sum the closing lines of the parts ("name: N passed, N failed").
+read -r pass fail < <(awk '/^[a-z-]+: [0-9]+ passed, [0-9]+ failed$/ { p += $2; f += $4 }
+	END { print p + 0, f + 0 }' "$log")
+[ "$fail" -eq 0 ] || rc=1
+[ "$pass" -gt 0 ] || rc=1
+echo "total: $pass passed, $fail failed"
+exit "$rc"
