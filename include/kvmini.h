@@ -18,6 +18,7 @@ extern "C" {
 #endif
 
 #define KVMINI_MAX_CPUS 64
+#define KVMINI_MAX_DISKS 8
 
 /* One-line reason for a failure, filled by the call that failed. */
 struct kvmini_error {
@@ -29,6 +30,13 @@ enum kvmini_pages {
 	KVMINI_PAGES_THP = 0,     /* 2 MiB-aligned, madvise(MADV_HUGEPAGE) */
 	KVMINI_PAGES_SMALL,       /* 4 KiB pages only (MADV_NOHUGEPAGE) */
 	KVMINI_PAGES_HUGETLB,     /* MAP_HUGETLB: needs vm.nr_hugepages */
+};
+
+/* A virtio-blk disk backed by a file (io_uring). */
+struct kvmini_disk {
+	const char *path;
+	int readonly;            /* guest sees VIRTIO_BLK_F_RO; writes refused */
+	int direct;              /* open with O_DIRECT */
 };
 
 /* Everything needed to build a VM. Zero-initialise, then set fields. */
@@ -44,6 +52,8 @@ struct kvmini_config {
 				    Ctrl-A Ctrl-A sends one Ctrl-A */
 	enum kvmini_pages pages; /* what backs guest RAM (default: THP) */
 	const char *kvm_path;    /* KVM device node; NULL means "/dev/kvm" */
+	struct kvmini_disk disks[KVMINI_MAX_DISKS];
+	unsigned int ndisks;     /* one virtio-blk PCI device each, one queue per vCPU */
 };
 
 /* Why a VM stopped running. */
@@ -100,6 +110,12 @@ void kvmini_vm_destroy(struct kvmini_vm *vm);
 
 /* kvmini_parse_size - parse "512M", "2G", "4096K", "1048576" into bytes. */
 int kvmini_parse_size(const char *s, uint64_t *out);
+
+/*
+ * kvmini_parse_disk - parse "PATH[,ro][,direct=on|off]" into d (d->path
+ * points into s). Returns 0 or -EINVAL.
+ */
+int kvmini_parse_disk(char *s, struct kvmini_disk *d);
 
 /* kvmini_stop_name - short name of a stop reason ("poweroff", ...). */
 const char *kvmini_stop_name(enum kvmini_stop stop);

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # mkinitramfs-guest.sh - build the busybox initramfs for the Linux test guest.
 #
-# Usage: tools/mkinitramfs-guest.sh [--modules KERNEL_ROOT VERSION MOD...] OUT.cpio.gz
+# Usage: tools/mkinitramfs-guest.sh [--script FILE] [--modules KERNEL_ROOT VERSION MOD...] OUT.cpio.gz
+#   --script   a shell script the guest runs when its command line has
+#              kvmini.action=test; /init prints "KVMINI-GUEST: test-exit=N" after it.
 #   --modules  copy kernel modules MOD... (and everything they depend on) from the
 #              unpacked kernel tree KERNEL_ROOT (as made by tools/fetch-kernel.sh,
 #              e.g. build/kernels/cloud/root) for kernel release VERSION; /init loads
@@ -26,7 +28,15 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib/initramfs.sh"
 
-usage() { echo "usage: ${0##*/} [--modules KERNEL_ROOT VERSION MOD...] OUT.cpio.gz" >&2; exit 2; }
+usage() { echo "usage: ${0##*/} [--script FILE] [--modules KERNEL_ROOT VERSION MOD...] OUT.cpio.gz" >&2; exit 2; }
+
+script=
+if [ "${1:-}" = --script ]; then
+	[ $# -ge 3 ] || usage
+	script=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+	[ -f "$script" ] || initramfs_die "no script at $2"
+	shift 2
+fi
 
 kroot='' kver=''
 mods=()
@@ -68,6 +78,12 @@ for w in $(cat /proc/cmdline); do
 done
 case "$action" in
 reboot) reboot -f ;;
+test)
+	sh /etc/kvmini-test.sh
+	echo "KVMINI-GUEST: test-exit=$?"
+	sync
+	poweroff -f
+	;;
 shell)
 	setsid cttyhack sh
 	poweroff -f
@@ -88,7 +104,7 @@ if [ -n "$kroot" ]; then
 fi
 hash=$(
 	{
-		initramfs_inputs_hash "$0" "$here/lib/initramfs.sh" "$BUSYBOX" ${modfiles[@]+"${modfiles[@]}"}
+		initramfs_inputs_hash "$0" "$here/lib/initramfs.sh" "$BUSYBOX" ${script:+"$script"} ${modfiles[@]+"${modfiles[@]}"}
 		echo "$modlist"
 	} | sha256sum | cut -d' ' -f1
 )
@@ -103,6 +119,7 @@ if [ -n "$kroot" ]; then
 	initramfs_add_modules "$stage" "$kroot" "$kver" "${mods[@]}"
 fi
 guest_init >"$stage/init"
+[ -z "$script" ] || install -m 755 "$script" "$stage/etc/kvmini-test.sh"
 chmod 755 "$stage/init"
 initramfs_pack "$stage" "$out"
 echo "$hash" >"$out.inputs"

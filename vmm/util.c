@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 int set_err(struct kvmini_error *err, int e, const char *fmt, ...)
 {
@@ -15,6 +16,29 @@ int set_err(struct kvmini_error *err, int e, const char *fmt, ...)
 		va_end(ap);
 	}
 	return -e;
+}
+
+int kvmini_parse_disk(char *s, struct kvmini_disk *d)
+{
+	char *opt, *save = NULL;
+
+	memset(d, 0, sizeof(*d));
+	d->path = strtok_r(s, ",", &save);
+	if (!d->path || !*d->path)
+		return -EINVAL;
+	while ((opt = strtok_r(NULL, ",", &save))) {
+		if (!strcmp(opt, "ro") || !strcmp(opt, "readonly=on"))
+			d->readonly = 1;
+		else if (!strcmp(opt, "rw") || !strcmp(opt, "readonly=off"))
+			d->readonly = 0;
+		else if (!strcmp(opt, "direct=on") || !strcmp(opt, "direct"))
+			d->direct = 1;
+		else if (!strcmp(opt, "direct=off"))
+			d->direct = 0;
+		else
+			return -EINVAL;
+	}
+	return 0;
 }
 
 int kvmini_parse_size(const char *s, uint64_t *out)
