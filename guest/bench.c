@@ -1,0 +1,226 @@
+/*
+ * bench.c - the driver shared by both worlds: parse "key=value" options,
+ * run the chosen workloads, print RESULT lines and a closing DONE line.
+ *
+ * Line formats (one space between fields, no spaces inside values):
+ *   RESULT world=W workload=X test=T rep=N metric=M unit=U value=V
+ *          [checksum=0x%016x] [label=L]
+ *   SKIP world=W workload=X test=T reason=R
+ *   DONE world=W status=ok|fail
+ */
+#include "platform.h"
+
+static unsigned int cur_rep;
+
+void report_result(const struct result *r)
+{
+	char ck[40] = "", lb[160] = "";
+
+	if (r->has_checksum)
+		fmt_snprintf(ck, sizeof(ck), " checksum=0x%016llx",
+			     (unsigned long long)r->checksum);
+	if (r->label)
+		fmt_snprintf(lb, sizeof(lb), " label=%s", r->label);
+	con_printf("RESULT world=%s workload=%s test=%s rep=%u metric=%s unit=%s value=%llu%s%s\n",
+		   plat_world(), r->workload, r->test, cur_rep, r->metric, r->unit,
+		   (unsigned long long)r->value, ck, lb);
+}
+
+void report_skip(const char *workload, const char *test, const char *why)
+{
+	con_printf("SKIP world=%s workload=%s test=%s reason=%s\n",
+		   plat_world(), workload, test, why);
+}
+
+static int streq_n(const char *a, const char *b, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (a[i] != b[i])
+			return 0;
+	return b[n] == '\0';
+}
+
+/* "64M", "16K", "1G", "1000" -> bytes (or a plain count). */
+static int parse_num(const char *s, size_t n, uint64_t *out)
+{
+	uint64_t v = 0;
+	size_t i = 0;
+
+	if (n == 0)
+		return -PLAT_EINVAL;
+	if (n > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
+		for (i = 2; i < n; i++) {
+			char c = s[i];
+			unsigned int d;
+
+			if (c >= '0' && c <= '9')
+				d = (unsigned int)(c - '0');
+			else if (c >= 'a' && c <= 'f')
+				d = (unsigned int)(c - 'a' + 10);
+			else if (c >= 'A' && c <= 'F')
+				d = (unsigned int)(c - 'A' + 10);
+			else
+				return -PLAT_EINVAL;
+			v = v * 16 + d;
+		}
+		*out = v;
+		return 0;
+	}
+	for (; i < n && s[i] >= '0' && s[i] <= '9'; i++)
+		v = v * 10 + (uint64_t)(s[i] - '0');
+	if (i == 0)
+		return -PLAT_EINVAL;
+	if (i < n) {
+		if (i + 1 != n)
+			return -PLAT_EINVAL;
+		switch (s[i]) {
+		case 'k': case 'K': v <<= 10; break;
+		case 'm': case 'M': v <<= 20; break;
+		case 'g': case 'G': v <<= 30; break;
+		default: return -PLAT_EINVAL;
+		}
+	}
+	*out = v;
+	return 0;
+}
+
+int bench_parse(const char *args, uint64_t default_mem_max, struct bench_opts *o)
+{
+	const char *p = args ? args : "";
+
+	*o = (struct bench_opts){
+		.workloads = "all",
+		.reps = 1,
+		.mem_max = default_mem_max,
+		.mem_bytes = 256ull << 20,
+		.mem_steps = 1ull << 22,
+		.cpu_bytes = 4ull << 20,
+		.cpu_sieve = 10000000,
+		.cpu_mat = 128,
+		.exits_iters = 100000,
+		.pin_cpu = -1u,
+	};
+	while (*p) {
+		const char *tok, *eq = 0;
+		size_t klen, vlen;
+		uint64_t v = 0;
+
+		while (*p == ' ' || *p == '\t' || *p == '\n')
+			p++;
+		tok = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\n') {
+			if (*p == '=' && !eq)
+				eq = p;
+			p++;
+		}
+		if (!eq)
+			continue;   /* the kernel file name, or anything else */
+		klen = (size_t)(eq - tok);
+		vlen = (size_t)(p - eq - 1);
+		if (streq_n(tok, "workload", klen) || streq_n(tok, "workloads", klen)) {
+			size_t i;
+
+			if (vlen == 0 || vlen >= sizeof(o->workloads))
+				return -PLAT_EINVAL;
+			for (i = 0; i < vlen; i++)
+				o->workloads[i] = eq[1 + i];
+			o->workloads[vlen] = '\0';
+			continue;
+		}
+		if (parse_num(eq + 1, vlen, &v))
+			continue;   /* not ours */
+		if (streq_n(tok, "reps", klen))
+			o->reps = v ? (unsigned int)v : 1;
+		else if (streq_n(tok, "mem.max", klen))
+			o->mem_max = v;
+		else if (streq_n(tok, "mem.bytes", klen))
+			o->mem_bytes = v;
+		else if (streq_n(tok, "mem.steps", klen))
+			o->mem_steps = v;
+		else if (streq_n(tok, "cpu.bytes", klen))
+			o->cpu_bytes = v;
+		else if (streq_n(tok, "cpu.sieve", klen))
+			o->cpu_sieve = v;
+		else if (streq_n(tok, "cpu.mat", klen))
+			o->cpu_mat = (unsigned int)v;
+		else if (streq_n(tok, "exits.iters", klen))
+			o->exits_iters = v ? v : 1;
+		else if (streq_n(tok, "cpu", klen))
+			o->pin_cpu = (unsigned int)v;
+	}
+	if (o->mem_max < 16384)
+		o->mem_max = 16384;
+	if (o->cpu_mat == 0 || o->cpu_mat > 1024)
+		return -PLAT_EINVAL;
+	return 0;
+}
+
+/* Is name in the comma-separated list (or is the list "all")? */
+static int chosen(const char *list, const char *name)
+{
+	const char *p = list;
+
+	while (*p) {
+		const char *s = p;
+		size_t n;
+
+		while (*p && *p != ',')
+			p++;
+		n = (size_t)(p - s);
+		if (streq_n(s, "all", n) || streq_n(s, name, n))
+			return 1;
+		if (*p)
+			p++;
+	}
+	return 0;
+}
+
+static int known(const char *list)
+{
+	static const char *const names[] = { "all", "cpu", "mem", "exits" };
+	const char *p = list;
+
+	while (*p) {
+		const char *s = p;
+		size_t n, i;
+		int ok = 0;
+
+		while (*p && *p != ',')
+			p++;
+		n = (size_t)(p - s);
+		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+			ok |= streq_n(s, names[i], n);
+		if (!ok) {
+			con_printf("unknown workload in \"%s\" (known: cpu, mem, exits, all)\n", list);
+			return 0;
+		}
+		if (*p)
+			p++;
+	}
+	return 1;
+}
+
+int bench_main(const char *args, uint64_t default_mem_max)
+{
+	struct bench_opts o;
+	int bad = 0;
+
+	if (bench_parse(args, default_mem_max, &o) || !known(o.workloads)) {
+		con_printf("bad options: \"%s\"\n", args ? args : "");
+		con_printf("DONE world=%s status=fail\n", plat_world());
+		return 1;
+	}
+	plat_apply_opts(&o);
+	for (cur_rep = 0; cur_rep < o.reps; cur_rep++) {
+		if (chosen(o.workloads, "cpu") && wl_cpu(&o))
+			bad = 1;
+		if (chosen(o.workloads, "mem") && wl_mem(&o))
+			bad = 1;
+		if (chosen(o.workloads, "exits") && wl_exits(&o))
+			bad = 1;
+	}
+	con_printf("DONE world=%s status=%s\n", plat_world(), bad ? "fail" : "ok");
+	return bad;
+}

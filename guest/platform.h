@@ -1,0 +1,140 @@
+/*
+ * platform.h - the interface every workload is written against. Two
+ * implementations: the freestanding guest (guest/platform_guest.c, bare
+ * x86-64 under kvmini or QEMU) and a Linux process (guest/native/). The
+ * workloads and the shared driver (bench.c, fmt.c, wl_*.c) are compiled
+ * with the same flags in both worlds, so their results can be compared.
+ */
+#ifndef GUEST_PLATFORM_H
+#define GUEST_PLATFORM_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Errors returned by plat_* calls (negative). */
+#define PLAT_EUNSUPPORTED 1  /* this world cannot do it */
+#define PLAT_ENOMEM       2  /* not enough memory */
+#define PLAT_EINVAL       3  /* bad argument */
+
+/* plat_world - "vm" or "native". */
+const char *plat_world(void);
+
+/* plat_time_ns - a monotonic clock in nanoseconds. */
+uint64_t plat_time_ns(void);
+
+/* plat_console_write - write n bytes to the console (serial or stdout). */
+void plat_console_write(const char *s, size_t n);
+
+/* plat_exit - stop: code 0 for success, non-zero for failure. */
+void plat_exit(int code) __attribute__((noreturn));
+
+/* A buffer of size bytes mapped with pages of page_size bytes. */
+struct plat_buf {
+	void *ptr;
+	size_t size;          /* bytes usable at ptr */
+	size_t page_size;     /* 4096, 2 MiB or 1 GiB */
+	const char *how;      /* how it is backed, no spaces: "4k", "hugetlb", "thp", "pt-2m" */
+	uintptr_t priv[2];    /* owned by the platform */
+};
+
+/*
+ * plat_buf_alloc - map size bytes with page_size pages (4096, 2 MiB, 1 GiB).
+ * Returns 0, -PLAT_EUNSUPPORTED when the page size is not available, or
+ * -PLAT_ENOMEM. Buffers must be freed in reverse order of allocation.
+ */
+int plat_buf_alloc(size_t size, size_t page_size, struct plat_buf *b);
+
+/* plat_buf_free - give back the most recently allocated buffer. */
+void plat_buf_free(struct plat_buf *b);
+
+/* Operations whose cost the exits workload measures. */
+enum plat_op {
+	PLAT_OP_CPUID,     /* cpuid leaf 0 */
+	PLAT_OP_PIO,       /* VM: in from an unclaimed port */
+	PLAT_OP_MMIO,      /* VM: read of an unmapped MMIO address */
+	PLAT_OP_HYPERCALL, /* VM: vmcall/vmmcall with an unknown number */
+	PLAT_OP_HLT_WAKE,  /* VM: HLT until a local APIC timer interrupt */
+	PLAT_OP_COUNT
+};
+
+/* Timer delay used by PLAT_OP_HLT_WAKE; the reported cost excludes it. */
+#define PLAT_WAKE_DELAY_NS 50000u
+
+/*
+ * plat_op_label - what op really does in this world, one token without
+ * spaces (e.g. "in-port-0x530" or "getppid-syscall(native-counterpart-of-pio)").
+ */
+const char *plat_op_label(enum plat_op op);
+
+/*
+ * plat_op_run - perform op iters times back to back. Returns 0, or
+ * -PLAT_EUNSUPPORTED (e.g. no hypercall instruction here).
+ */
+int plat_op_run(enum plat_op op, uint64_t iters);
+
+/* Block and packet I/O: declared for later workloads, unsupported now. */
+int plat_blk_read(uint64_t sector, void *buf, size_t len);
+int plat_blk_write(uint64_t sector, const void *buf, size_t len);
+int plat_net_send(const void *pkt, size_t len);
+int plat_net_recv(void *pkt, size_t len);
+
+/* ---- shared code (bench.c, fmt.c), identical in both worlds ---- */
+
+/* fmt_vsnprintf - printf subset: %d %i %u %x %X %p %s %c %%, flags "-0#",
+ * width, length modifiers l ll z. Returns the length it wanted to write. */
+int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+int fmt_snprintf(char *buf, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* con_printf - formatted output to the console. */
+void con_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* One measurement, printed as a RESULT line. */
+struct result {
+	const char *workload;  /* "cpu", "mem", "exits" */
+	const char *test;      /* unique in the workload, e.g. "sha256" */
+	const char *metric;    /* "time", "bandwidth", "latency" */
+	const char *unit;      /* "ns", "MB/s" */
+	uint64_t value;
+	int has_checksum;
+	uint64_t checksum;     /* identical in both worlds for the same args */
+	const char *label;     /* no spaces; NULL for none */
+};
+
+/* report_result - print r as one RESULT line. */
+void report_result(const struct result *r);
+
+/* report_skip - print a SKIP line for a test this world cannot run. */
+void report_skip(const char *workload, const char *test, const char *why);
+
+/* Options, parsed from "key=value" tokens; other tokens are ignored. */
+struct bench_opts {
+	char workloads[128];   /* comma-separated; "all" */
+	unsigned int reps;     /* repetitions of each test */
+	uint64_t mem_max;      /* largest working set, bytes */
+	uint64_t mem_bytes;    /* bytes streamed per sequential-read test */
+	uint64_t mem_steps;    /* dependent loads per pointer-chase test */
+	uint64_t cpu_bytes;    /* SHA-256 input size */
+	uint64_t cpu_sieve;    /* sieve limit */
+	unsigned int cpu_mat;  /* matrix dimension */
+	uint64_t exits_iters;  /* iterations per exit test */
+	unsigned int pin_cpu;  /* native: CPU to pin to, or -1u for none */
+};
+
+/* bench_main - parse the options in args, run the workloads, print DONE.
+ * Returns 0 when everything ran, non-zero otherwise. */
+int bench_main(const char *args, uint64_t default_mem_max);
+
+/* bench_parse - fill o from args over the defaults. Returns 0 or -PLAT_EINVAL. */
+int bench_parse(const char *args, uint64_t default_mem_max, struct bench_opts *o);
+
+/* The workloads; each returns 0 or a negative PLAT_E* code. */
+int wl_cpu(const struct bench_opts *o);
+int wl_mem(const struct bench_opts *o);
+int wl_exits(const struct bench_opts *o);
+
+/* native only: hook called by bench_main after parsing (pinning). */
+void plat_apply_opts(const struct bench_opts *o);
+
+#endif
