@@ -1,0 +1,354 @@
+/* blk_backend.c - see blk_backend.h. */
+#include "blk_backend.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define BLK_MAX_DEPTH 4096
+#define SECTOR 512
+
+enum blk_op_kind { OP_READ, OP_WRITE, OP_FLUSH, OP_DISCARD, OP_ZERO_RANGE };
+
+/* What an in-flight SQE was for; its user_data is the slot number. */
+struct blk_op {
+	uint64_t user_data;  /* the caller's tag */
+	uint64_t off, len;   /* for the write-zeroes fallback */
+	enum blk_op_kind kind;
+};
+
+static void init_closed(struct blk_backend *b)
+{
+	memset(b, 0, sizeof(*b));
+	b->fd = -1;
+	b->event_fd = -1;
+}
+
+static int open_file(struct blk_backend *b, const char *path,
+		     struct kvmini_error *err)
+{
+	int flags = (b->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC;
+	struct stat st;
+	int e;
+
+	if (b->direct)
+		flags |= O_DIRECT;
+	b->fd = open(path, flags);
+	if (b->fd < 0) {
+		e = errno;
+		if (!b->readonly && (e == EACCES || e == EROFS || e == EPERM))
+			return set_err(err, e, "cannot open disk '%s' for writing: %s "
+				       "(add ,ro for a read-only disk)", path, strerror(e));
+		if (b->direct && e == EINVAL)
+			return set_err(err, e, "cannot open disk '%s' with O_DIRECT: "
+				       "the filesystem does not support it", path);
+		return set_err(err, e, "cannot open disk '%s': %s", path, strerror(e));
+	}
+	if (fstat(b->fd, &st) < 0)
+		return set_err(err, errno, "cannot stat disk '%s': %s", path,
+			       strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return set_err(err, EINVAL, "disk '%s' is not a regular file", path);
+	if (st.st_size % SECTOR)
+		return set_err(err, EINVAL,
+			       "disk image size %lld is not a multiple of 512 bytes (%s)",
+			       (long long)st.st_size, path);
+	b->size = (uint64_t)st.st_size;
+	if (flock(b->fd, (b->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+		e = errno;
+		if (e == EWOULDBLOCK)
+			return set_err(err, EBUSY,
+				       "disk '%s' is in use by another kvmini (locked)", path);
+		return set_err(err, e, "cannot lock disk '%s': %s", path, strerror(e));
+	}
+	return 0;
+}
+
+static int setup_ring(struct blk_backend *b, unsigned int depth,
+		      struct kvmini_error *err)
+{
+	unsigned int i;
+	int r;
+
+	r = io_uring_queue_init(depth, &b->ring, 0);
+	if (r < 0)
+		return set_err(err, -r, "cannot set up io_uring (%u entries): %s",
+			       depth, strerror(-r));
+	b->ring_ready = 1;
+	b->depth = b->ring.sq.ring_entries;
+	b->max_ops = b->ring.cq.ring_entries;
+	b->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (b->event_fd < 0)
+		return set_err(err, errno, "cannot create an eventfd: %s", strerror(errno));
+	r = io_uring_register_eventfd(&b->ring, b->event_fd);
+	if (r < 0)
+		return set_err(err, -r, "cannot register the io_uring eventfd: %s",
+			       strerror(-r));
+	b->ops = calloc(b->max_ops, sizeof(*b->ops));
+	b->free_ops = calloc(b->max_ops, sizeof(*b->free_ops));
+	if (!b->ops || !b->free_ops)
+		return set_err(err, ENOMEM, "out of memory for %u block operations",
+			       b->max_ops);
+	for (i = 0; i < b->max_ops; i++)
+		b->free_ops[i] = b->max_ops - 1 - i;
+	b->nfree = b->max_ops;
+	return 0;
+}
+
+int blk_backend_open(struct blk_backend *b, const char *path, int readonly,
+		     int direct, unsigned int queue_depth, struct kvmini_error *err)
+{
+	int r;
+
+	init_closed(b);
+	b->readonly = !!readonly;
+	b->direct = !!direct;
+	if (queue_depth == 0)
+		queue_depth = BLK_BACKEND_DEFAULT_DEPTH;
+	if (queue_depth > BLK_MAX_DEPTH)
+		queue_depth = BLK_MAX_DEPTH;
+	r = open_file(b, path, err);
+	if (r == 0)
+		r = setup_ring(b, queue_depth, err);
+	if (r < 0)
+		blk_backend_close(b);
+	return r;
+}
+
+void blk_backend_close(struct blk_backend *b)
+{
+	if (b->ring_ready) {
+		if (b->ops && blk_backend_drain(b, NULL, NULL) < 0) {
+			/* Nothing more to do: queue_exit waits for the rest. */
+		}
+		io_uring_queue_exit(&b->ring);
+	}
+	if (b->event_fd >= 0)
+		close(b->event_fd);
+	if (b->fd >= 0)
+		close(b->fd);
+	free(b->ops);
+	free(b->free_ops);
+	init_closed(b);
+}
+
+int blk_backend_submit(struct blk_backend *b)
+{
+	int r;
+
+	if (b->prepared == 0)
+		return 0;
+	r = io_uring_submit(&b->ring);
+	b->submits++;
+	if (r < 0)
+		return r;
+	b->sqes += (unsigned int)r;
+	b->prepared -= (unsigned int)r < b->prepared ? (unsigned int)r : b->prepared;
+	return r;
+}
+
+/* A free SQE, submitting what is prepared if the SQ is full. */
+static int get_sqe(struct blk_backend *b, struct io_uring_sqe **out)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&b->ring);
+	int r;
+
+	if (!sqe) {
+		r = blk_backend_submit(b);
+		if (r < 0)
+			return r;
+		sqe = io_uring_get_sqe(&b->ring);
+		if (!sqe)
+			return -EBUSY;
+	}
+	*out = sqe;
+	return 0;
+}
+
+/* Fill sqe for slot (whose kind, off and len are set). */
+static void prep_op(struct blk_backend *b, struct io_uring_sqe *sqe, unsigned int slot,
+		    const struct iovec *iov, unsigned int iovcnt)
+{
+	const struct blk_op *op = &b->ops[slot];
+	int mode;
+
+	switch (op->kind) {
+	case OP_READ:
+		io_uring_prep_readv(sqe, b->fd, iov, iovcnt, op->off);
+		break;
+	case OP_WRITE:
+		io_uring_prep_writev(sqe, b->fd, iov, iovcnt, op->off);
+		break;
+	case OP_FLUSH:
+		io_uring_prep_fsync(sqe, b->fd, IORING_FSYNC_DATASYNC);
+		break;
+	case OP_DISCARD:
+	case OP_ZERO_RANGE:
+		mode = FALLOC_FL_KEEP_SIZE |
+		       (op->kind == OP_ZERO_RANGE ? FALLOC_FL_ZERO_RANGE :
+			FALLOC_FL_PUNCH_HOLE);
+		io_uring_prep_fallocate(sqe, b->fd, mode, (off_t)op->off, (off_t)op->len);
+		break;
+	}
+	io_uring_sqe_set_data64(sqe, slot);
+	b->prepared++;
+}
+
+static int queue_op(struct blk_backend *b, enum blk_op_kind kind,
+		    const struct iovec *iov, unsigned int iovcnt, uint64_t off,
+		    uint64_t len, uint64_t user_data)
+{
+	struct io_uring_sqe *sqe;
+	unsigned int slot;
+	uint64_t end;
+	int r;
+
+	if (!b->ring_ready)
+		return -EBADF;
+	if (b->readonly && kind != OP_READ && kind != OP_FLUSH)
+		return -EROFS;
+	if (__builtin_add_overflow(off, len, &end) || end > (uint64_t)INT64_MAX)
+		return -EINVAL;
+	if ((kind == OP_READ || kind == OP_WRITE) && iovcnt > IOV_MAX)
+		return -EINVAL;
+	if (b->nfree == 0)
+		return -EBUSY;
+	r = get_sqe(b, &sqe);
+	if (r < 0)
+		return r;
+	slot = b->free_ops[--b->nfree];
+	b->ops[slot] = (struct blk_op){
+		.user_data = user_data, .off = off, .len = len, .kind = kind };
+	prep_op(b, sqe, slot, iov, iovcnt);
+	return 0;
+}
+
+int blk_backend_queue_readv(struct blk_backend *b, const struct iovec *iov,
+			    unsigned int iovcnt, uint64_t off, uint64_t user_data)
+{
+	return queue_op(b, OP_READ, iov, iovcnt, off, 0, user_data);
+}
+
+int blk_backend_queue_writev(struct blk_backend *b, const struct iovec *iov,
+			     unsigned int iovcnt, uint64_t off, uint64_t user_data)
+{
+	return queue_op(b, OP_WRITE, iov, iovcnt, off, 0, user_data);
+}
+
+int blk_backend_queue_flush(struct blk_backend *b, uint64_t user_data)
+{
+	return queue_op(b, OP_FLUSH, NULL, 0, 0, 0, user_data);
+}
+
+int blk_backend_queue_discard(struct blk_backend *b, uint64_t off, uint64_t len,
+			      uint64_t user_data)
+{
+	return queue_op(b, OP_DISCARD, NULL, 0, off, len, user_data);
+}
+
+int blk_backend_queue_write_zeroes(struct blk_backend *b, uint64_t off,
+				   uint64_t len, int unmap, uint64_t user_data)
+{
+	enum blk_op_kind kind = unmap || b->no_zero_range ? OP_DISCARD : OP_ZERO_RANGE;
+
+	return queue_op(b, kind, NULL, 0, off, len, user_data);
+}
+
+/*
+ * ZERO_RANGE refused by the filesystem: re-issue slot as a hole punch.
+ * Returns 0 if re-issued (the caller hears about it later), else -errno.
+ */
+static int retry_as_punch(struct blk_backend *b, unsigned int slot)
+{
+	struct io_uring_sqe *sqe;
+	int r;
+
+	b->no_zero_range = 1;
+	r = get_sqe(b, &sqe);
+	if (r < 0)
+		return r;
+	b->ops[slot].kind = OP_DISCARD;
+	prep_op(b, sqe, slot, NULL, 0);
+	return 0;
+}
+
+int blk_backend_reap(struct blk_backend *b, blk_complete_fn *cb, void *ctx)
+{
+	struct io_uring_cqe *cqe;
+	unsigned int slot, requeued = 0;
+	uint64_t ud, cnt;
+	int n = 0, res, r;
+
+	if (!b->ring_ready)
+		return -EBADF;
+	/* Clear the eventfd first: later completions signal it again. */
+	if (read(b->event_fd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+		return -errno;
+	while (io_uring_peek_cqe(&b->ring, &cqe) == 0) {
+		ud = io_uring_cqe_get_data64(cqe);
+		res = cqe->res;
+		io_uring_cqe_seen(&b->ring, cqe);
+		if (ud >= b->max_ops)
+			continue;   /* not ours; cannot happen */
+		slot = (unsigned int)ud;
+		if (b->ops[slot].kind == OP_ZERO_RANGE &&
+		    (res == -EOPNOTSUPP || res == -EINVAL)) {
+			r = retry_as_punch(b, slot);
+			if (r == 0) {
+				requeued++;
+				continue;
+			}
+			res = r;
+		}
+		b->free_ops[b->nfree++] = slot;
+		b->completions++;
+		n++;
+		if (cb)
+			cb(ctx, b->ops[slot].user_data, res);
+	}
+	if (requeued) {
+		r = blk_backend_submit(b);
+		if (r < 0)
+			return r;
+	}
+	return n;
+}
+
+int blk_backend_drain(struct blk_backend *b, blk_complete_fn *cb, void *ctx)
+{
+	struct io_uring_cqe *cqe;
+	int r;
+
+	if (!b->ring_ready)
+		return 0;
+	r = blk_backend_submit(b);
+	if (r < 0)
+		return r;
+	while (blk_backend_inflight(b) > 0) {
+		r = io_uring_wait_cqe(&b->ring, &cqe);
+		if (r == -EINTR)
+			continue;
+		if (r < 0)
+			return r;
+		r = blk_backend_reap(b, cb, ctx);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+unsigned int blk_backend_inflight(const struct blk_backend *b)
+{
+	return b->max_ops - b->nfree;
+}
+
+int blk_backend_event_fd(const struct blk_backend *b)
+{
+	return b->event_fd;
+}
