@@ -81,7 +81,7 @@ struct mb_info {
 	uint32_t config_table;
 	uint32_t boot_loader_name;
 	uint32_t apm_table;
-	uint32_t vbe[6];
+	uint32_t vbe[4];       /* VBE fields, unused */
 } __attribute__((packed));
 
 struct mb_module {
