@@ -171,7 +171,14 @@ $(NATIVE_BIN): $(NATIVE_OBJS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -no-pie -o $@ $(NATIVE_OBJS)
 
-guest-qemu: guest native
+MKFDT := $(O)/tests/guest/mkfdt
+
+$(MKFDT): tests/guest/mkfdt.c $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(HOST_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) -lfdt $(LDLIBS)
+
+guest-qemu: guest native $(MKFDT)
 	$(Q)O=$(O) tests/guest/run-qemu.sh
 
 # The FDT builder's test links libfdt.

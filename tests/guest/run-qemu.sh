@@ -1,0 +1,132 @@
+#!/bin/sh
+# run-qemu.sh - boot the guest/ image under plain QEMU (TCG, no KVM) and
+# check it against kvmini-native on this host:
+#   1. QEMU's Multiboot loader accepts the image, the guest runs every
+#      workload and exits through isa-debug-exit with success (status 1);
+#   2. each cpu and mem test's checksum equals kvmini-native's;
+#   3. each exits test gave a RESULT or a SKIP line;
+#   4. booted again with a device tree module (made by mkfdt), the guest
+#      takes its command line from /chosen bootargs.
+# Prints the RESULT lines of both worlds and a closing line
+#   guest-qemu: N passed, N failed
+# Sizes are small so that it finishes well within two minutes under TCG.
+# Environment: O (build directory, default build), QEMU (binary),
+# GUEST_ARGS (workload options, replacing the defaults).
+
+O=${O:-build}
+QEMU=${QEMU:-qemu-system-x86_64}
+IMG=$O/guest/kvmini-guest.elf
+NATIVE=$O/kvmini-native
+MKFDT=$O/tests/guest/mkfdt
+OPTS=${GUEST_ARGS:-"mem.max=512K mem.bytes=2M mem.steps=50000 cpu.bytes=256K cpu.sieve=200000 cpu.mat=48 exits.iters=2000"}
+WORKLOADS=cpu,mem,exits
+TIMEOUT=100
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "ok   $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL $*"; }
+
+for f in "$IMG" "$NATIVE"; do
+	if [ ! -x "$f" ] && [ ! -f "$f" ]; then
+		echo "guest-qemu: $f is missing; run 'make guest native'"
+		echo "guest-qemu: 0 passed, 1 failed"
+		exit 1
+	fi
+done
+if ! command -v "$QEMU" >/dev/null 2>&1; then
+	echo "guest-qemu: $QEMU not found (apt-get install qemu-system-x86)"
+	echo "guest-qemu: 0 passed, 1 failed"
+	exit 1
+fi
+
+tmp=$(mktemp -d) || exit 1
+trap 'rm -rf "$tmp"' EXIT
+
+# boot LOG APPEND [QEMU ARGS...] - one guest run; echoes QEMU's exit status.
+boot() {
+	log=$1
+	append=$2
+	shift 2
+	timeout "$TIMEOUT" "$QEMU" -machine pc -accel tcg -m 512 -nodefaults \
+		-kernel "$IMG" -append "$append" "$@" \
+		-serial stdio -display none -monitor none -no-reboot \
+		-device isa-debug-exit,iobase=0xf4,iosize=0x04 </dev/null >"$log" 2>&1
+	echo $?
+}
+
+# checksums FILE - "workload/test checksum" for each RESULT line with one.
+checksums() {
+	sed -n 's/^RESULT .* workload=\([^ ]*\) test=\([^ ]*\) .*checksum=\(0x[0-9a-f]*\).*/\1\/\2 \3/p' "$1" |
+		tr -d '\r' | sort -u
+}
+
+# --- 1. the workloads under TCG ---
+rc=$(boot "$tmp/vm.log" "workload=$WORKLOADS $OPTS")
+tr -d '\r' <"$tmp/vm.log" >"$tmp/vm.out"
+if [ "$rc" = 1 ]; then
+	pass "guest exited through isa-debug-exit with success (QEMU status 1)"
+else
+	fail "QEMU exit status $rc (1 = guest success, 3 = guest failure, 124 = timeout)"
+	tail -n 20 "$tmp/vm.out"
+fi
+if grep -q '^DONE world=vm status=ok' "$tmp/vm.out"; then
+	pass "guest printed DONE status=ok"
+else
+	fail "no 'DONE world=vm status=ok' from the guest"
+fi
+
+# shellcheck disable=SC2086  # OPTS is a list of words
+"$NATIVE" "$WORKLOADS" $OPTS >"$tmp/native.out" 2>&1 || fail "kvmini-native exited with $?"
+
+echo "--- guest (QEMU TCG)"
+grep -E '^(RESULT|SKIP|DONE)' "$tmp/vm.out"
+echo "--- native"
+grep -E '^(RESULT|SKIP|DONE)' "$tmp/native.out"
+echo "---"
+
+checksums "$tmp/vm.out" >"$tmp/vm.ck"
+checksums "$tmp/native.out" >"$tmp/native.ck"
+if [ ! -s "$tmp/native.ck" ]; then
+	fail "kvmini-native printed no checksums"
+fi
+while read -r test ck; do
+	vck=$(awk -v t="$test" '$1 == t { print $2 }' "$tmp/vm.ck")
+	if [ -z "$vck" ]; then
+		fail "$test: no result from the guest"
+	elif [ "$vck" = "$ck" ]; then
+		pass "$test: checksum $ck in both worlds"
+	else
+		fail "$test: guest $vck, native $ck"
+	fi
+done <"$tmp/native.ck"
+
+for t in cpuid pio-read mmio-read hypercall timer-wake; do
+	if grep -Eq "^(RESULT|SKIP) world=vm workload=exits test=$t " "$tmp/vm.out"; then
+		pass "exits/$t reported"
+	else
+		fail "exits/$t: no RESULT or SKIP line from the guest"
+	fi
+done
+
+# --- 2. the device-tree module ---
+if [ -x "$MKFDT" ]; then
+	"$MKFDT" "$tmp/kvmini.dtb" 512 2 "workload=cpu cpu.bytes=4K cpu.sieve=1000 cpu.mat=4" ||
+		fail "mkfdt failed"
+	# QEMU's module syntax: "path string"; the guest looks for "fdt".
+	rc=$(boot "$tmp/fdt.log" "workload=exits" -initrd "$tmp/kvmini.dtb fdt")
+	tr -d '\r' <"$tmp/fdt.log" >"$tmp/fdt.out"
+	if [ "$rc" = 1 ] && grep -q 'fdt yes (2 cpus, 512 MiB, exit port 0xf4)' "$tmp/fdt.out" &&
+		grep -q '^RESULT world=vm workload=cpu test=sha256 ' "$tmp/fdt.out" &&
+		! grep -q 'workload=exits' "$tmp/fdt.out"; then
+		pass "device tree module: bootargs, cpus, memory and exit port read with libfdt"
+	else
+		fail "device tree module not used (QEMU status $rc)"
+		grep '^#' "$tmp/fdt.out"
+	fi
+else
+	echo "skip device tree check: $MKFDT not built (make guest-qemu builds it)"
+fi
+
+echo "guest-qemu: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
