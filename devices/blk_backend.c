@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "log.h"
+
 #define BLK_MAX_DEPTH 4096
 #define SECTOR 512
 
@@ -123,10 +125,12 @@ int blk_backend_open(struct blk_backend *b, const char *path, int readonly,
 
 void blk_backend_close(struct blk_backend *b)
 {
+	int r;
+
 	if (b->ring_ready) {
-		if (b->ops && blk_backend_drain(b, NULL, NULL) < 0) {
-			/* Nothing more to do: queue_exit waits for the rest. */
-		}
+		r = b->ops ? blk_backend_drain(b, NULL, NULL) : 0;
+		if (r < 0)   /* io_uring_queue_exit still waits for the rest */
+			log_errno(-r, "disk: cannot wait for I/O in flight");
 		io_uring_queue_exit(&b->ring);
 	}
 	if (b->event_fd >= 0)
