@@ -63,6 +63,7 @@ enum kvmini_stop {
 	KVMINI_STOP_SHUTDOWN,     /* triple fault */
 	KVMINI_STOP_ERROR,        /* KVM or VMM failure; see reason */
 	KVMINI_STOP_HOST,         /* kvmini_vm_stop() was called */
+	KVMINI_STOP_EXIT_CODE,    /* the guest wrote to isa-debug-exit; see exit_code */
 };
 
 /* Counters gathered while the VM ran. */
@@ -79,6 +80,7 @@ struct kvmini_stats {
 struct kvmini_result {
 	enum kvmini_stop stop;
 	char reason[256];            /* human-readable, one line */
+	int exit_code;               /* KVMINI_STOP_EXIT_CODE: (value << 1) | 1 */
 	struct kvmini_stats stats;
 };
 

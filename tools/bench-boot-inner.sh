@@ -55,7 +55,7 @@ one() {
 	eval "set -- $(cmd_for "$vmm")"
 	t0=$(date +%s.%N)
 	perf stat -a -x, -e kvm:kvm_exit -e kvm:kvm_userspace_exit -o "$work/perf" \
-		-- timeout 600 "$@" </dev/null >"$work/console" 2>"$work/err" &
+		-- timeout 300 "$@" </dev/null >"$work/console" 2>"$work/err" &
 	pid=$!
 	sleep 0.3
 	local vpid
@@ -65,7 +65,7 @@ one() {
 	wait "$pid" || { echo "bench-boot: $vmm run $i failed" >&2; tail -5 "$work/console" "$work/err" >&2; return 1; }
 	t1=$(date +%s.%N)
 	grep -q "KVMINI-GUEST: up" "$work/console" ||
-		{ echo "bench-boot: $vmm run $i did not reach /init" >&2; return 1; }
+		{ echo "bench-boot: $vmm run $i did not reach /init" >&2; tail -n 5 "$work/console" "$work/err" >&2; return 1; }
 	local exits uexits
 	exits=$(awk -F, '$3 == "kvm:kvm_exit" { print $1 }' "$work/perf")
 	uexits=$(awk -F, '$3 == "kvm:kvm_userspace_exit" { print $1 }' "$work/perf")
@@ -76,10 +76,20 @@ median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] 
 
 echo "vmm,rep,wall_s,kvm_exits,userspace_exits,extra_rss_kib" >"$outdir/boot-runs.csv"
 vmms=(kvmini qemu-microvm qemu-pc)
+# A run that fails or hangs (seen now and then under nested emulation) is
+# retried once, and the retry is reported: it never hides a second failure.
+retries=0
+run() {
+	if ! one "$@"; then
+		echo "# RETRY: $1 run $2 failed; running it again" >&2
+		retries=$((retries + 1))
+		one "$@"
+	fi
+}
 echo "# warm-up (discarded)"
-for v in "${vmms[@]}"; do one "$v" 0 >/dev/null; done
+for v in "${vmms[@]}"; do run "$v" 0 >/dev/null; done
 for ((i = 1; i <= reps; i++)); do
-	for v in "${vmms[@]}"; do one "$v" "$i" >>"$outdir/boot-runs.csv"; done
+	for v in "${vmms[@]}"; do run "$v" "$i" >>"$outdir/boot-runs.csv"; done
 done
 
 echo "vmm,n,median_wall_s,ratio_to_kvmini,median_kvm_exits,median_userspace_exits,median_extra_rss_kib" >"$outdir/boot.csv"
@@ -93,5 +103,5 @@ done
 nested=no
 grep -qw hypervisor /proc/cpuinfo && nested="yes (KVM host is itself a VM)"
 echo "# boot benchmark: $(cat "$O/kernels/cloud/version"), 1 vCPU, ${mem_mib} MiB, 'quiet'; KVM host $(uname -r), nested: $nested"
-echo "# wall times in a nested host are not hardware times: compare the ratios"
+echo "# wall times in a nested host are not hardware times: compare the ratios; retried runs: $retries"
 awk -F, '{ printf "%-14s %3s %14s %16s %16s %22s %20s\n", $1, $2, $3, $4, $5, $6, $7 }' "$outdir/boot.csv"

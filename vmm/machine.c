@@ -4,6 +4,7 @@
  *
  *   0x0070-0x0071  CMOS RTC (mc146818)
  *   0x0060, 0x0064 i8042 (reset only)
+ *   0x00f4-0x00f7  isa-debug-exit (the guest's exit status)
  *   0x03f8-0x03ff  COM1 8250 UART, IRQ 4
  *   0x0cf8-0x0cff  PCI configuration mechanism #1, bus 0; 0xcf9 reset control
  *   0x0600-0x060f  ACPI PM1 block and reset register (FADT)
@@ -14,6 +15,7 @@
 #include <stdarg.h>
 #include <sys/ioctl.h>
 
+#include "kvmini_guest_abi.h"
 #include "layout.h"
 #include "vm.h"
 
@@ -28,6 +30,18 @@ static void power_to_vm(void *ctx, enum power_event ev, const char *why)
 		vm_request_stop(vm, KVMINI_STOP_POWEROFF, "guest powered off (%s)", why);
 	else
 		vm_request_stop(vm, KVMINI_STOP_REBOOT, "guest requested a reset (%s)", why);
+}
+
+static void debug_exit_to_vm(void *ctx, uint64_t status, uint32_t value)
+{
+	struct kvmini_vm *vm = ctx;
+
+	pthread_mutex_lock(&vm->stop_lock);
+	if (!atomic_load(&vm->stopping))
+		vm->exit_code = (int)(status & 0xff);
+	pthread_mutex_unlock(&vm->stop_lock);
+	vm_request_stop(vm, KVMINI_STOP_EXIT_CODE, "guest wrote %u to isa-debug-exit (exit status %llu)",
+			value, (unsigned long long)status);
 }
 
 void vm_set_irq(void *opaque, unsigned int irq, int level)
@@ -72,6 +86,7 @@ int machine_init(struct kvmini_vm *vm, int console_out_fd, struct kvmini_error *
 	if ((r = pci_bus_init(&m->pci, power, PCI_MMIO_BASE, PCI_MMIO_END)))
 		return set_err(err, -r, "cannot set up the PCI bus");
 	m->pci_ok = 1;
+	debug_exit_init(&m->dbg, (struct debug_exit_sink){ .request = debug_exit_to_vm, .ctx = vm });
 
 	if ((r = reg(vm, COM1_PORT, UART8250_PORT_COUNT, &uart8250_ops, &m->com1, "COM1", err)) ||
 	    (r = reg(vm, I8042_DATA_PORT, 1, &i8042_data_ops, &m->kbd, "i8042 data", err)) ||
@@ -79,7 +94,9 @@ int machine_init(struct kvmini_vm *vm, int console_out_fd, struct kvmini_error *
 	    (r = reg(vm, PM_BASE_PORT, PM_PORT_COUNT, &acpi_pm_ops, &m->pm, "ACPI PM", err)) ||
 	    (r = reg(vm, MC146818_PORT, MC146818_PORT_COUNT, &mc146818_ops, &m->rtc, "RTC", err)) ||
 	    (r = reg(vm, PCI_CONFIG_ADDR_PORT, 4, &pci_addr_ops, &m->pci, "PCI address", err)) ||
-	    (r = reg(vm, PCI_CONFIG_DATA_PORT, 4, &pci_data_ops, &m->pci, "PCI data", err)))
+	    (r = reg(vm, PCI_CONFIG_DATA_PORT, 4, &pci_data_ops, &m->pci, "PCI data", err)) ||
+	    (r = reg(vm, KVMINI_DEBUG_EXIT_PORT, KVMINI_DEBUG_EXIT_SIZE, &debug_exit_ops, &m->dbg,
+		     "isa-debug-exit", err)))
 		return r;
 	r = iobus_register(&vm->mmio, PCI_MMIO_BASE, PCI_MMIO_END - PCI_MMIO_BASE,
 			   &pci_mmio_ops, &m->pci, "PCI MMIO window");

@@ -35,7 +35,8 @@ static void usage_main(FILE *f)
 		"  -V, --version  print the version\n"
 		"\n"
 		"Exit status: 0 when the guest powers off or reboots, 1 on any failure\n"
-		"(with a one-line reason on stderr), 2 on a usage error.\n");
+		"(with a one-line reason on stderr), 2 on a usage error; a guest that writes\n"
+		"V to isa-debug-exit (port 0xf4) ends kvmini with status (V << 1) | 1.\n");
 }
 
 static void usage_run(FILE *f)
@@ -43,7 +44,9 @@ static void usage_run(FILE *f)
 	fprintf(f,
 		"usage: kvmini run --kernel PATH [OPTIONS]\n"
 		"\n"
-		"Boot a Linux bzImage. The guest's ttyS0 is this terminal (raw mode while the\n"
+		"Boot a Linux bzImage or a Multiboot kernel (such as the test guest built\n"
+		"from guest/, which gets its boot information as a flattened device tree).\n"
+		"The guest's ttyS0 is this terminal (raw mode while the\n"
 		"guest runs; type Ctrl-A x to stop the VM). kvmini exits 0 when the guest powers\n"
 		"off or reboots.\n"
 		"\n"
@@ -203,6 +206,10 @@ static int cmd_run(int argc, char **argv)
 		if (verbose)
 			fprintf(stderr, "kvmini: %s\n", res.reason);
 		return 0;
+	case KVMINI_STOP_EXIT_CODE:
+		if (verbose)
+			fprintf(stderr, "kvmini: %s\n", res.reason);
+		return res.exit_code;
 	default:
 		fprintf(stderr, "kvmini: guest stopped: %s\n", res.reason);
 		return EXIT_FAILURE;

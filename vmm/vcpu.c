@@ -115,6 +115,37 @@ static int setup_boot_regs(struct vcpu *v)
 	return 0;
 }
 
+/* 32-bit protected mode, paging off, as the Multiboot specification hands over. */
+static int setup_multiboot_regs(struct vcpu *v)
+{
+	const struct multiboot_boot *b = &v->vm->mb;
+	struct kvm_sregs s;
+	struct kvm_regs r;
+
+	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+		return -errno;
+	flat_segment(&s.cs, BOOT_CS_SELECTOR, 0xb, 0);
+	s.cs.db = 1;
+	flat_segment(&s.ds, BOOT_DS_SELECTOR, 0x3, 0);
+	s.es = s.fs = s.gs = s.ss = s.ds;
+	s.gdt.base = BOOT_GDT_ADDR;
+	s.gdt.limit = BOOT_GDT_ENTRIES * 8 - 1;
+	s.cr0 = CR0_PE | CR0_ET;
+	s.cr3 = 0;
+	s.cr4 = 0;
+	s.efer = 0;
+	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0)
+		return -errno;
+	memset(&r, 0, sizeof(r));
+	r.rflags = 0x2;
+	r.rip = b->entry;
+	r.rax = b->magic;
+	r.rbx = b->info;
+	if (ioctl(v->fd, KVM_SET_REGS, &r) < 0)
+		return -errno;
+	return 0;
+}
+
 int vcpu_create(struct kvmini_vm *vm, struct vcpu *v, unsigned int id,
 		struct kvmini_error *err)
 {
@@ -148,7 +179,7 @@ int vcpu_create(struct kvmini_vm *vm, struct vcpu *v, unsigned int id,
 	if (r)
 		return set_err(err, -r, "cannot set up the local APIC of vCPU %u: %s", id, strerror(-r));
 	if (id == 0) {
-		r = setup_boot_regs(v);
+		r = vm->multiboot ? setup_multiboot_regs(v) : setup_boot_regs(v);
 		if (r)
 			return set_err(err, -r, "cannot set boot registers: %s", strerror(-r));
 	}

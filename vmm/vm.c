@@ -15,6 +15,8 @@
 #include "acpi.h"
 #include "boothandoff.h"
 #include "cpuid.h"
+#include "fdt.h"
+#include "kvmini_guest_abi.h"
 #include "file.h"
 #include "kvm.h"
 #include "layout.h"
@@ -32,6 +34,7 @@ const char *kvmini_stop_name(enum kvmini_stop stop)
 	case KVMINI_STOP_SHUTDOWN: return "triple-fault";
 	case KVMINI_STOP_ERROR: return "error";
 	case KVMINI_STOP_HOST: return "stopped";
+	case KVMINI_STOP_EXIT_CODE: return "exit-code";
 	}
 	return "unknown";
 }
@@ -81,6 +84,33 @@ static int check_config(const struct kvmini_config *cfg, uint64_t *mem,
 	return 0;
 }
 
+static int is_multiboot(const struct mapped_file *k)
+{
+	struct multiboot_image mi;
+
+	return multiboot_parse(k->data, k->len, &mi, NULL) == 0;
+}
+
+/* A Multiboot kernel (e.g. guest/) gets its boot information as an FDT module. */
+static int load_multiboot(struct kvmini_vm *vm, const struct kvmini_config *cfg,
+			  const struct mapped_file *k, struct kvmini_error *err)
+{
+	struct kvfdt_params p = { .mem = &vm->mem, .cmdline = cfg->cmdline,
+				  .ncpus = vm->ncpus, .exit_port = KVMINI_DEBUG_EXIT_PORT };
+	void *fdt = NULL;
+	size_t fdt_len = 0;
+	int r;
+
+	r = kvfdt_build(&p, &fdt, &fdt_len, err);
+	if (r)
+		return r;
+	r = multiboot_load(&vm->mem, k->data, k->len, cfg->cmdline, fdt, fdt_len, &vm->mb, err);
+	free(fdt);
+	if (!r)
+		vm->multiboot = 1;
+	return r;
+}
+
 /* Firmware tables, boot page tables and the kernel, all into guest RAM. */
 static int load_guest(struct kvmini_vm *vm, const struct kvmini_config *cfg,
 		      struct kvmini_error *err)
@@ -104,6 +134,13 @@ static int load_guest(struct kvmini_vm *vm, const struct kvmini_config *cfg,
 	}
 	r = bzimage_load(&vm->mem, kernel.data, kernel.len, initrd.data, initrd.len,
 			 cfg->cmdline, ACPI_TABLES_ADDR, &vm->boot, err);
+	if (r == -ENOEXEC && is_multiboot(&kernel)) {
+		if (cfg->initrd) {
+			r = set_err(err, EINVAL, "a Multiboot kernel takes no --initrd");
+			goto out;
+		}
+		r = load_multiboot(vm, cfg, &kernel, err);
+	}
 	if (r) {
 		char msg[sizeof(err->msg)];
 
@@ -170,6 +207,33 @@ static int kvm_setup(struct kvmini_vm *vm, const struct kvmini_config *cfg,
 	return 0;
 }
 
+static int create_disks(struct kvmini_vm *vm, const struct kvmini_config *cfg,
+			struct kvmini_error *err)
+{
+	struct msi_host msi = irqroute_msi_host(&vm->irq);
+	unsigned int i;
+	int r;
+
+	if (cfg->ndisks > KVMINI_MAX_DISKS)
+		return set_err(err, EINVAL, "%u disks; at most %d", cfg->ndisks, KVMINI_MAX_DISKS);
+	if (!cfg->ndisks)
+		return 0;
+	vm->disks = calloc(cfg->ndisks, sizeof(*vm->disks));
+	if (!vm->disks)
+		return set_err(err, ENOMEM, "out of memory");
+	for (i = 0; i < cfg->ndisks; i++) {
+		/* Legacy INTx fallback: PCI interrupt lines 10 and 11, shared. */
+		struct irq_line intx = { .set = vm_set_irq, .ctx = vm, .irq = 10 + (i & 1) };
+
+		r = blkdev_create(&vm->disks[i], &cfg->disks[i], vm->ncpus, &vm->mem, msi, intx,
+				  &vm->mach.pci, &vm->io, err);
+		vm->ndisks = i + 1;
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 int kvmini_vm_create(const struct kvmini_config *cfg, struct kvmini_vm **out,
 		     struct kvmini_error *err)
 {
@@ -206,7 +270,18 @@ int kvmini_vm_create(const struct kvmini_config *cfg, struct kvmini_vm **out,
 	r = kvm_setup(vm, cfg, err);
 	if (r)
 		goto fail;
+	r = irqroute_init(&vm->irq, vm->vm_fd, err);
+	if (r)
+		goto fail;
+	vm->irq_ok = 1;
 	r = machine_init(vm, cfg->console_out_fd, err);
+	if (r)
+		goto fail;
+	r = iothread_init(&vm->io, err);
+	if (r)
+		goto fail;
+	vm->io_ok = 1;
+	r = create_disks(vm, cfg, err);
 	if (r)
 		goto fail;
 	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
@@ -328,6 +403,9 @@ int kvmini_vm_run(struct kvmini_vm *vm, struct kvmini_result *res)
 	int r;
 
 	memset(res, 0, sizeof(*res));
+	r = iothread_start(&vm->io);
+	if (r)
+		return r;
 	for (i = 0; i < vm->ncpus; i++) {
 		r = vcpu_start(&vm->vcpus[i]);
 		if (r) {
@@ -345,8 +423,10 @@ int kvmini_vm_run(struct kvmini_vm *vm, struct kvmini_result *res)
 			v->thread_started = 0;
 		}
 	}
+	iothread_stop(&vm->io);
 	collect_stats(vm, &res->stats);
 	res->stop = vm->stop;
+	res->exit_code = vm->exit_code;
 	snprintf(res->reason, sizeof(res->reason), "%s", vm->stop_reason);
 	return 0;
 }
@@ -370,7 +450,16 @@ void kvmini_vm_destroy(struct kvmini_vm *vm)
 			vcpu_destroy(&vm->vcpus[i]);
 		free(vm->vcpus);
 	}
+	if (vm->io_ok)
+		iothread_stop(&vm->io);
+	for (i = 0; i < vm->ndisks; i++)
+		blkdev_destroy(&vm->disks[i], &vm->io);
+	free(vm->disks);
+	if (vm->io_ok)
+		iothread_destroy(&vm->io);
 	machine_destroy(vm);
+	if (vm->irq_ok)
+		irqroute_destroy(&vm->irq);
 	iobus_destroy(&vm->pio);
 	iobus_destroy(&vm->mmio);
 	free(vm->cpuid);

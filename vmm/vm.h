@@ -10,12 +10,17 @@
 #include <stdatomic.h>
 
 #include "acpi_pm.h"
+#include "blkdev.h"
 #include "bzimage.h"
+#include "debug_exit.h"
 #include "guestmem.h"
 #include "i8042.h"
 #include "iobus.h"
+#include "iothread.h"
+#include "irqroute.h"
 #include "kvmini.h"
 #include "mc146818.h"
+#include "multiboot.h"
 #include "pci.h"
 #include "uart8250.h"
 
@@ -39,6 +44,7 @@ struct machine {
 	struct acpi_pm pm;
 	struct mc146818 rtc;
 	struct pci_bus pci;
+	struct debug_exit dbg;
 	int com1_ok, kbd_ok, pm_ok, rtc_ok, pci_ok;
 };
 
@@ -52,12 +58,21 @@ struct kvmini_vm {
 	struct machine mach;
 	struct vcpu *vcpus;
 	struct kvm_cpuid2 *cpuid;
-	struct bzimage_boot boot;
+	struct bzimage_boot boot;        /* a Linux bzImage, or ... */
+	int multiboot;                   /* ... a Multiboot kernel: */
+	struct multiboot_boot mb;
+	struct irqroute irq;
+	int irq_ok;
+	struct iothread io;
+	int io_ok;
+	struct blkdev *disks;
+	unsigned int ndisks;
 
 	pthread_mutex_t stop_lock;
 	atomic_int stopping;
 	enum kvmini_stop stop;
 	char stop_reason[256];
+	int exit_code;
 	int stop_efd;            /* eventfd: written once when a stop is requested */
 };
 
