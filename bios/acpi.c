@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "aml.h"
 #include "layout.h"
 
 #define OEM_ID        "KVMINI"
@@ -93,15 +94,122 @@ _Static_assert(sizeof(struct acpi_facs) == 64, "FACS");
 #define MADT_PCAT_COMPAT     1u
 #define ISO_LEVEL_HIGH       0x000d     /* active high, level triggered */
 
+#define PCI_INTX_GSI_BASE 16  /* PCI INTA-D of slot s, pin p: GSI 16 + (s + p) % 4 */
+
+/* Small and word resource descriptors for the PCI root bridge's _CRS. */
+static void word_range(struct aml *a, uint8_t type, uint8_t tflags, uint16_t min,
+		       uint16_t max)
+{
+	uint16_t len = (uint16_t)(max - min + 1);
+	uint8_t d[16] = { 0x88, 13, 0, type, 0x0c /* min, max fixed */, tflags };
+
+	memcpy(&d[8], &min, 2);
+	memcpy(&d[10], &max, 2);
+	memcpy(&d[14], &len, 2);
+	aml_bytes(a, d, sizeof(d));
+}
+
+static void dword_memory(struct aml *a, uint32_t min, uint32_t max)
+{
+	uint32_t len = max - min + 1;
+	uint8_t d[26] = { 0x87, 23, 0, 0 /* memory */, 0x0c, 0x01 /* read-write */ };
+
+	memcpy(&d[10], &min, 4);
+	memcpy(&d[14], &max, 4);
+	memcpy(&d[22], &len, 4);
+	aml_bytes(a, d, sizeof(d));
+}
+
+static void pci_crs(struct aml *a)
+{
+	static const uint8_t buffer_op = 0x11;
+	static const uint8_t cfg_ports[] = { 0x47, 0x01, 0xf8, 0x0c, 0xf8, 0x0c, 0x01, 0x08 };
+	static const uint8_t end_tag[] = { 0x79, 0x00 };
+	size_t m, size_at;
+
+	aml_name(a, "_CRS");
+	m = aml_open(a, &buffer_op, 1);
+	aml_int(a, 0xff);              /* BufferSize, patched below */
+	size_at = a->len - 1;
+	word_range(a, 2, 0, 0, 0xff);  /* bus numbers 0-255 */
+	aml_bytes(a, cfg_ports, sizeof(cfg_ports));
+	word_range(a, 1, 3, 0x0000, 0x0cf7);
+	word_range(a, 1, 3, 0x0d00, 0xffff);
+	dword_memory(a, (uint32_t)PCI_MMIO_BASE, (uint32_t)PCI_MMIO_END - 1);
+	aml_bytes(a, end_tag, sizeof(end_tag));
+	if (!a->overflow)
+		a->buf[size_at] = (uint8_t)(a->len - size_at - 1);
+	aml_close(a, m);
+}
+
+/* _PRT: static INTx routing, slot s pin p -> GSI 16 + (s + p) % 4. */
+static void pci_prt(struct aml *a)
+{
+	static const uint8_t package_op = 0x12;
+	unsigned int slot, pin;
+	uint8_t count = 31 * 4;
+	size_t outer, inner;
+
+	aml_name(a, "_PRT");
+	outer = aml_open(a, &package_op, 1);
+	aml_bytes(a, &count, 1);
+	for (slot = 1; slot < 32; slot++) {
+		for (pin = 0; pin < 4; pin++) {
+			uint8_t four = 4;
+
+			inner = aml_open(a, &package_op, 1);
+			aml_bytes(a, &four, 1);
+			aml_int(a, (uint64_t)slot << 16 | 0xffff);
+			aml_int(a, pin);
+			aml_int(a, 0);
+			aml_int(a, PCI_INTX_GSI_BASE + (slot + pin) % 4);
+			aml_close(a, inner);
+		}
+	}
+	aml_close(a, outer);
+}
+
 /*
- * DSDT body in AML: Name (_S5, Package (4) { 5, 5, 0, 0 }).
- * 0x08 NameOp, "_S5_", 0x12 PackageOp, PkgLength 8, 4 elements,
- * BytePrefix 5, BytePrefix 5, ZeroOp, ZeroOp.
+ * The DSDT body: \_S5 (so "poweroff" works) and the PCI root bridge
+ * \_SB.PCI0 (PNP0A03) with its resources and interrupt routing, through
+ * which a stock kernel finds the devices on bus 0.
  */
-static const uint8_t dsdt_aml[] = {
-	0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
-	0x0a, PM_SLP_TYP_S5, 0x0a, PM_SLP_TYP_S5, 0x00, 0x00,
-};
+static int build_dsdt_body(uint8_t *buf, size_t cap)
+{
+	static const uint8_t package_op = 0x12, scope_op = 0x10;
+	static const uint8_t device_op[] = { 0x5b, 0x82 };
+	struct aml a;
+	size_t m, scope, dev;
+	uint8_t four = 4;
+
+	aml_init(&a, buf, cap);
+	aml_name(&a, "_S5_");
+	m = aml_open(&a, &package_op, 1);
+	aml_bytes(&a, &four, 1);
+	aml_int(&a, PM_SLP_TYP_S5);
+	aml_int(&a, PM_SLP_TYP_S5);
+	aml_int(&a, 0);
+	aml_int(&a, 0);
+	aml_close(&a, m);
+
+	scope = aml_open(&a, &scope_op, 1);
+	aml_namestring(&a, "\\_SB_");
+	dev = aml_open(&a, device_op, sizeof(device_op));
+	aml_namestring(&a, "PCI0");
+	aml_name(&a, "_HID");
+	aml_int(&a, aml_eisaid("PNP0A03"));
+	aml_name(&a, "_UID");
+	aml_int(&a, 0);
+	aml_name(&a, "_BBN");
+	aml_int(&a, 0);
+	aml_name(&a, "_SEG");
+	aml_int(&a, 0);
+	pci_crs(&a);
+	pci_prt(&a);
+	aml_close(&a, dev);
+	aml_close(&a, scope);
+	return aml_ok(&a) ? aml_ok(&a) : (int)a.len;
+}
 
 uint8_t acpi_sum(const void *p, size_t len)
 {
@@ -242,15 +350,20 @@ int acpi_build(uint8_t *buf, size_t len, gpa_t base, unsigned int ncpus,
 	struct acpi_facs *facs;
 	uint32_t *rsdt_e;
 	uint64_t *xsdt_e;
+	uint8_t aml[4096];
+	int aml_len;
 
 	if (ncpus == 0 || ncpus > 254)
 		return set_err(err, EINVAL, "ACPI: %u vCPUs is out of range (1-254)", ncpus);
 	if (base + len > 4 * GiB)
 		return set_err(err, EINVAL, "ACPI tables must lie below 4 GiB");
 
+	aml_len = build_dsdt_body(aml, sizeof(aml));
+	if (aml_len < 0)
+		goto nospace;
 	rsdp = take(&o, sizeof(*rsdp), &rsdp_gpa);
 	facs = take(&o, sizeof(*facs), &facs_gpa);
-	dsdt = take(&o, sizeof(*dsdt) + sizeof(dsdt_aml), &dsdt_gpa);
+	dsdt = take(&o, sizeof(*dsdt) + (size_t)aml_len, &dsdt_gpa);
 	fadt = take(&o, sizeof(*fadt), &fadt_gpa);
 	if (!rsdp || !facs || !dsdt || !fadt || build_madt(&o, ncpus, &madt_gpa))
 		goto nospace;
@@ -263,8 +376,8 @@ int acpi_build(uint8_t *buf, size_t len, gpa_t base, unsigned int ncpus,
 	facs->length = sizeof(*facs);
 	facs->version = 2;
 
-	header(dsdt, "DSDT", sizeof(*dsdt) + sizeof(dsdt_aml), 2);
-	memcpy(dsdt + 1, dsdt_aml, sizeof(dsdt_aml));
+	header(dsdt, "DSDT", (uint32_t)(sizeof(*dsdt) + (size_t)aml_len), 2);
+	memcpy(dsdt + 1, aml, (size_t)aml_len);
 	seal(dsdt);
 
 	build_fadt(fadt, facs_gpa, dsdt_gpa);

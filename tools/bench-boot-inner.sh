@@ -15,6 +15,9 @@ append="console=ttyS0 quiet tsc=reliable no_timer_check panic=-1"
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-boot.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
+# Run a private copy, so that a rebuild of the tree cannot change the binary
+# between runs.
+cp "$O/kvmini" "$work/kvmini"
 command -v perf >/dev/null || { echo "bench-boot: perf not found (apt-get install linux-perf)" >&2; exit 1; }
 if [ ! -d /sys/kernel/tracing/events/kvm ]; then
 	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
@@ -27,7 +30,7 @@ qemu_common=(-accel kvm -cpu host -m "$mem_mib" -smp 1 -nodefaults -no-user-conf
 	-kernel "$kernel" -initrd "$initrd" -append "$append")
 cmd_for() {
 	case "$1" in
-	kvmini) echo "$O/kvmini run --kernel $kernel --initrd $initrd --mem ${mem_mib}M --cpus 1 --cmdline '$append'" ;;
+	kvmini) echo "$work/kvmini run --kernel $kernel --initrd $initrd --mem ${mem_mib}M --cpus 1 --cmdline '$append'" ;;
 	qemu-microvm) echo "qemu-system-x86_64 -M microvm ${qemu_common[*]@Q}" ;;
 	qemu-pc) echo "qemu-system-x86_64 -M pc ${qemu_common[*]@Q}" ;;
 	esac

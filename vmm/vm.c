@@ -222,8 +222,8 @@ static int create_disks(struct kvmini_vm *vm, const struct kvmini_config *cfg,
 	if (!vm->disks)
 		return set_err(err, ENOMEM, "out of memory");
 	for (i = 0; i < cfg->ndisks; i++) {
-		/* Legacy INTx fallback: PCI interrupt lines 10 and 11, shared. */
-		struct irq_line intx = { .set = vm_set_irq, .ctx = vm, .irq = 10 + (i & 1) };
+		/* Legacy INTx fallback; blkdev_create() picks the line from the slot. */
+		struct irq_line intx = { .set = vm_set_irq, .ctx = vm, .irq = 0 };
 
 		r = blkdev_create(&vm->disks[i], &cfg->disks[i], vm->ncpus, &vm->mem, msi, intx,
 				  &vm->mach.pci, &vm->io, err);

@@ -16,6 +16,10 @@ set -e
 "$top/tools/fetch-kernel.sh" cloud "$O/kernels" >/dev/null
 "$top/tools/fetch-kernel.sh" generic "$O/kernels" >/dev/null
 "$top/tools/mkinitramfs-guest.sh" "$O/guest-initramfs.cpio.gz"
+"$top/tools/mkinitramfs-guest.sh" --script "$here/guest-blk.sh" \
+	--modules "$O/kernels/cloud/root" "$(cat "$O/kernels/cloud/version")" virtio_pci virtio_blk \
+	"$O/guest-blk.cpio.gz"
+make --no-print-directory -s guest native
 set +e
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/kvmini-it.XXXXXX")
@@ -73,13 +77,13 @@ bad_input "unknown command" "unknown command" frobnicate
 summary "bad-input" || bad_failed=1
 
 echo "# booting Debian kernels ($(cat "$O/kernels/cloud/version"), $(cat "$O/kernels/generic/version"))"
-"$top/tests/nested/with-kvm" -- "$here/boot.sh" | tee "$tmp/boot.log"
+"$top/tests/nested/with-kvm" -- "$here/kvm-suite.sh" | tee "$tmp/boot.log"
 boot_rc=${PIPESTATUS[0]}
 if [ "$boot_rc" -eq 125 ]; then
 	# The nested L1 itself died (seen rarely under emulation): that is not a
 	# kvmini result, so run the boot tests once more, and say so.
-	echo "# RETRY: the nested L1 died before reporting (exit 125); running the boot tests again"
-	"$top/tests/nested/with-kvm" -- "$here/boot.sh" | tee "$tmp/boot.log"
+	echo "# RETRY: the nested L1 died before reporting (exit 125); running the KVM tests again"
+	"$top/tests/nested/with-kvm" -- "$here/kvm-suite.sh" | tee "$tmp/boot.log"
 	boot_rc=${PIPESTATUS[0]}
 fi
 [ "${bad_failed:-0}" -eq 0 ] && [ "$boot_rc" -eq 0 ]

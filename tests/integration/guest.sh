@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# guest.sh - the guest/ test image under kvmini on a real /dev/kvm (run
+# through with-kvm): it must boot as a Multiboot kernel, read its boot
+# information from kvmini's device tree, run every workload, exit through
+# isa-debug-exit with success, and compute the same checksums as
+# kvmini-native on the same machine.
+#
+# Usage: O=build tests/integration/guest.sh
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+. "$here/lib.sh"
+O=${O:-build}
+img=$O/guest/kvmini-guest.elf
+opts="mem.max=4M mem.bytes=8M mem.steps=200000 cpu.bytes=1M cpu.sieve=1000000 cpu.mat=64 exits.iters=5000"
+work=$(mktemp -d "${TMPDIR:-/tmp}/kvmini-guest.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+checksums() {
+	sed -n 's/^RESULT .* workload=\([^ ]*\) test=\([^ ]*\) .*checksum=\(0x[0-9a-f]*\).*/\1\/\2 \3/p' "$1" |
+		tr -d '\r' | sort -u
+}
+
+timeout -k 5 300 "$O/kvmini" run -v --stats --kernel "$img" --mem 512M --cpus 2 \
+	--cmdline "workload=cpu,mem,exits $opts" </dev/null >"$work/vm.out" 2>"$work/vm.err"
+rc=$?
+tr -d '\r' <"$work/vm.out" >"$work/vm.txt"
+if [ "$rc" -eq 1 ] && grep -q "guest wrote 0 to isa-debug-exit" "$work/vm.err" &&
+	grep -q '^DONE world=vm status=ok' "$work/vm.txt"; then
+	pass "guest image boots under kvmini (Multiboot) and exits with success"
+else
+	fail "guest image under kvmini" "kvmini exit $rc"
+	tail -n 20 "$work/vm.txt" | sed 's/^/#   /'
+	sed 's/^/#   /' "$work/vm.err"
+fi
+if grep -q 'fdt yes (2 cpus, 512 MiB' "$work/vm.txt"; then
+	pass "guest read kvmini's device tree (cpus, memory) with libfdt"
+else
+	fail "device tree" "the guest did not report kvmini's FDT"
+	grep '^#' "$work/vm.txt" | head -n 10 | sed 's/^/#   /'
+fi
+
+# shellcheck disable=SC2086
+"$O/kvmini-native" cpu,mem,exits $opts >"$work/native.txt" 2>&1 || fail "kvmini-native" "exit $?"
+checksums "$work/vm.txt" >"$work/vm.ck"
+checksums "$work/native.txt" >"$work/native.ck"
+[ -s "$work/native.ck" ] || fail "kvmini-native" "no checksums"
+while read -r test ck; do
+	vck=$(awk -v t="$test" '$1 == t { print $2 }' "$work/vm.ck")
+	if [ "$vck" = "$ck" ]; then
+		pass "$test: checksum $ck in the VM and natively"
+	else
+		fail "$test" "VM ${vck:-none}, native $ck"
+	fi
+done <"$work/native.ck"
+for t in cpuid pio-read mmio-read hypercall timer-wake; do
+	if grep -Eq "^RESULT world=vm workload=exits test=$t " "$work/vm.txt"; then
+		pass "exits/$t measured in the VM: $(grep -E "^RESULT world=vm workload=exits test=$t " "$work/vm.txt" | head -n 1 | grep -o 'value=[^ ]* *[^ ]*')"
+	else
+		fail "exits/$t" "no RESULT line from the VM"
+	fi
+done
+echo "# $(grep -o 'userspace_exits=.*' "$work/vm.err")"
+summary guest
