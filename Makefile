@@ -6,6 +6,8 @@
 #                     integration tests on /dev/kvm (or in the nested runner)
 #   make unit         unit tests only
 #   make bench-boot   boot benchmark: kvmini vs QEMU microvm vs QEMU pc
+#   make bench        kvmini bench: guest/ workloads natively and in a VM,
+#                     interleaved; table, CSV, JSON, chart in $(O)/bench
 #   make V=1 ...      show the commands
 #   make SANITIZE=1   build with AddressSanitizer and UBSan (into $(O)/san)
 
@@ -30,16 +32,16 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 CFLAGS ?= -O2 -g
 HOST_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -MMD -MP \
 	-Iinclude -Ivmm -Idevices -Ibios
-LDLIBS := -luring -lfdt -lpthread
+LDLIBS := -luring -lfdt -lpthread -lm
 ifeq ($(SANITIZE),1)
 HOST_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-LIB_SRCS := $(filter-out vmm/main.c vmm/term.c,$(wildcard vmm/*.c)) \
+CLI_SRCS := vmm/main.c vmm/term.c $(wildcard vmm/bench*.c)
+LIB_SRCS := $(filter-out $(CLI_SRCS),$(wildcard vmm/*.c)) \
 	$(wildcard devices/*.c) $(wildcard bios/*.c)
-CLI_SRCS := vmm/main.c vmm/term.c
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(B)/%.o)
 LIB := $(B)/libkvmini.a
@@ -48,8 +50,8 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-.PHONY: all deps run test unit unit-build integration bench-boot clean
-all: $(B)/kvmini
+.PHONY: all deps run test unit unit-build integration bench-boot bench-blk clean
+all: $(B)/kvmini $(B)/tests/two-vms
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -70,6 +72,12 @@ $(B)/tests/unit/%: tests/unit/%.c $(LIB)
 	$(Q)$(CC) $(HOST_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(CRITERION_LIBS) $(LDLIBS)
 
 unit-build: $(UNIT_BINS)
+
+# An embedding example that is also a test: two VMs in one process.
+$(B)/tests/two-vms: tests/integration/two_vms.c $(LIB)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(HOST_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 deps:
 	$(Q)tools/deps.sh
@@ -94,6 +102,22 @@ run: deps
 
 bench-boot: all
 	$(Q)O=$(O) tools/bench-boot.sh
+
+# kvmini bench on /dev/kvm, or in the nested runner; BENCH_ARGS adds options
+# (e.g. BENCH_ARGS="--reps 10 --cpu 1").
+.PHONY: bench
+bench: all guest native
+	$(Q)tests/nested/with-kvm --out $(O)/bench -- $(O)/kvmini bench --out $(O)/bench $(BENCH_ARGS)
+
+# The block benchmark's load generator: static, so the same binary runs in a
+# Linux guest and natively.
+$(O)/blkbench: tools/blkbench/blkbench.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@ (static)")
+	$(Q)$(CC) -std=gnu11 $(WARN) -O2 -static -o $@ $< -luring
+
+bench-blk: all $(O)/blkbench
+	$(Q)O=$(O) tools/bench-blk.sh
 
 clean:
 	rm -rf $(O)

@@ -11,7 +11,7 @@ reps=${REPS:-5}
 mem_mib=256
 kernel=$O/kernels/cloud/vmlinuz
 initrd=$O/guest-initramfs.cpio.gz
-append="console=ttyS0 quiet tsc=reliable no_timer_check panic=-1"
+append="console=ttyS0 quiet tsc=reliable no_timer_check panic=-1 kvmini.action=poweroff-now"
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-boot.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # mkinitramfs-guest.sh - build the busybox initramfs for the Linux test guest.
 #
-# Usage: tools/mkinitramfs-guest.sh [--script FILE] [--modules KERNEL_ROOT VERSION MOD...] OUT.cpio.gz
+# Usage: tools/mkinitramfs-guest.sh [--bin FILE]... [--script FILE] [--modules KERNEL_ROOT VERSION MOD...] OUT.cpio.gz
+#   --bin      a static program to put in /bin (repeatable)
 #   --script   a shell script the guest runs when its command line has
 #              kvmini.action=test; /init prints "KVMINI-GUEST: test-exit=N" after it.
 #   --modules  copy kernel modules MOD... (and everything they depend on) from the
@@ -17,7 +18,8 @@
 #   KVMINI-GUEST: cpus=N                 ("processor" lines in /proc/cpuinfo)
 #   KVMINI-GUEST: memtotal_kb=N          (MemTotal in /proc/meminfo)
 #   KVMINI-GUEST: cmdline=...            (/proc/cmdline)
-# then acts on the kernel command line: kvmini.action=reboot -> `reboot -f`,
+# then acts on the kernel command line: kvmini.action=poweroff-now -> power off
+# right after the first line (boot benchmarks), kvmini.action=reboot -> `reboot -f`,
 # kvmini.action=shell -> a shell on the console (poweroff when it exits),
 # anything else -> `poweroff -f`.
 #
@@ -28,15 +30,17 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib/initramfs.sh"
 
-usage() { echo "usage: ${0##*/} [--script FILE] [--modules KERNEL_ROOT VERSION MOD...] OUT.cpio.gz" >&2; exit 2; }
+usage() { echo "usage: ${0##*/} [--bin FILE]... [--script FILE] [--modules KERNEL_ROOT VERSION MOD...] OUT.cpio.gz" >&2; exit 2; }
 
 script=
-if [ "${1:-}" = --script ]; then
+bins=()
+while [ "${1:-}" = --script ] || [ "${1:-}" = --bin ]; do
 	[ $# -ge 3 ] || usage
-	script=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
-	[ -f "$script" ] || initramfs_die "no script at $2"
+	f=$(cd "$(dirname "$2")" && pwd)/$(basename "$2")
+	[ -f "$f" ] || initramfs_die "no file at $2"
+	if [ "$1" = --script ]; then script=$f; else bins+=("$f"); fi
 	shift 2
-fi
+done
 
 kroot='' kver=''
 mods=()
@@ -67,6 +71,8 @@ if [ -f /etc/modules.load ]; then
 	done </etc/modules.load
 fi
 echo "KVMINI-GUEST: up"
+# kvmini.action=poweroff-now: only the marker, for boot benchmarks.
+case " $(cat /proc/cmdline) " in *" kvmini.action=poweroff-now "*) poweroff -f ;; esac
 echo "KVMINI-GUEST: cpus=$(grep -c '^processor' /proc/cpuinfo)"
 echo "KVMINI-GUEST: memtotal_kb=$(awk '/^MemTotal:/ { print $2 }' /proc/meminfo)"
 echo "KVMINI-GUEST: cmdline=$(cat /proc/cmdline)"
@@ -104,7 +110,7 @@ if [ -n "$kroot" ]; then
 fi
 hash=$(
 	{
-		initramfs_inputs_hash "$0" "$here/lib/initramfs.sh" "$BUSYBOX" ${script:+"$script"} ${modfiles[@]+"${modfiles[@]}"}
+		initramfs_inputs_hash "$0" "$here/lib/initramfs.sh" "$BUSYBOX" ${script:+"$script"} ${bins[@]+"${bins[@]}"} ${modfiles[@]+"${modfiles[@]}"}
 		echo "$modlist"
 	} | sha256sum | cut -d' ' -f1
 )
@@ -120,6 +126,7 @@ if [ -n "$kroot" ]; then
 fi
 guest_init >"$stage/init"
 [ -z "$script" ] || install -m 755 "$script" "$stage/etc/kvmini-test.sh"
+for b in ${bins[@]+"${bins[@]}"}; do install -m 755 "$b" "$stage/bin/"; done
 chmod 755 "$stage/init"
 initramfs_pack "$stage" "$out"
 echo "$hash" >"$out.inputs"

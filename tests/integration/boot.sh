@@ -84,6 +84,19 @@ check_reboot() {
 	fi
 }
 
+check_triple_fault() {
+	local k=$logs/crash.bz rc
+	"$here/mk-crash-kernel.sh" "$k"
+	timeout -k 5 120 "$O/san/kvmini" run --kernel "$k" --mem 64M </dev/null >"$logs/crash.out" 2>"$logs/crash.err"
+	rc=$?
+	if [ "$rc" -eq 1 ] && grep -q "triple fault" "$logs/crash.err" && [ "$(wc -l <"$logs/crash.err")" -eq 1 ]; then
+		pass "a guest that triple-faults ends kvmini with status 1: $(cat "$logs/crash.err")"
+	else
+		fail "triple fault" "kvmini exited $rc"
+		sed 's/^/#   /' "$logs/crash.err"
+	fi
+}
+
 echo "# kvmini boot tests on $(uname -r), KVM two-dimensional paging: $(cat /sys/module/kvm_amd/parameters/npt /sys/module/kvm_intel/parameters/ept 2>/dev/null | head -n 1)"
 cloud=$O/kernels/cloud/vmlinuz
 generic=$O/kernels/generic/vmlinuz
@@ -93,4 +106,5 @@ check_boot generic-1cpu-256M "$O/kvmini" "$generic" 256M 1
 check_boot generic-4cpu-4G "$O/kvmini" "$generic" 4G 4
 check_boot asan-cloud-2cpu-512M "$O/san/kvmini" "$cloud" 512M 2
 check_reboot cloud-reboot "$O/kvmini" "$cloud"
+check_triple_fault
 summary boot

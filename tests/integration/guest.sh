@@ -61,4 +61,11 @@ for t in cpuid pio-read mmio-read hypercall timer-wake; do
 	fi
 done
 echo "# $(grep -o 'userspace_exits=.*' "$work/vm.err")"
+
+# The library boundary: two VMs in one process, at the same time.
+if "$O/tests/two-vms" "$img" "workload=cpu cpu.bytes=64K cpu.sieve=10000 cpu.mat=16" >"$work/two.txt" 2>&1; then
+	pass "two VMs in one process (libkvmini embedded), both ran the guest to completion"
+else
+	fail "two VMs in one process" "$(grep 'not ok' "$work/two.txt" | tr '\n' ' ')"
+fi
 summary guest
