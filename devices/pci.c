@@ -329,17 +329,25 @@ static struct pci_function *route_mmio(struct pci_bus *bus, uint64_t addr, int *
 	return NULL;
 }
 
-static void mmio_read(void *opaque, uint64_t off, void *data, unsigned int len)
+/* The function and BAR offset an access of len bytes at window offset off hits. */
+static struct pci_function *mmio_target(struct pci_bus *bus, uint64_t off, unsigned int len,
+					int *bar, uint64_t *boff)
 {
-	struct pci_bus *bus = opaque;
 	struct pci_function *f;
-	uint64_t boff = 0;
-	int bar = 0;
 
 	pthread_mutex_lock(&bus->lock);
-	f = route_mmio(bus, bus->mmio_base + off, &bar, &boff);
+	f = route_mmio(bus, bus->mmio_base + off, bar, boff);
 	pthread_mutex_unlock(&bus->lock);
-	if (f && f->ops->bar_read && boff + len <= f->bar[bar].size)
+	return f && *boff + len <= f->bar[*bar].size ? f : NULL;
+}
+
+static void mmio_read(void *opaque, uint64_t off, void *data, unsigned int len)
+{
+	uint64_t boff = 0;
+	int bar = 0;
+	struct pci_function *f = mmio_target(opaque, off, len, &bar, &boff);
+
+	if (f && f->ops->bar_read)
 		f->ops->bar_read(f->opaque, bar, boff, data, len);
 	else
 		memset(data, 0xff, len);
@@ -347,15 +355,11 @@ static void mmio_read(void *opaque, uint64_t off, void *data, unsigned int len)
 
 static void mmio_write(void *opaque, uint64_t off, const void *data, unsigned int len)
 {
-	struct pci_bus *bus = opaque;
-	struct pci_function *f;
 	uint64_t boff = 0;
 	int bar = 0;
+	struct pci_function *f = mmio_target(opaque, off, len, &bar, &boff);
 
-	pthread_mutex_lock(&bus->lock);
-	f = route_mmio(bus, bus->mmio_base + off, &bar, &boff);
-	pthread_mutex_unlock(&bus->lock);
-	if (f && f->ops->bar_write && boff + len <= f->bar[bar].size)
+	if (f && f->ops->bar_write)
 		f->ops->bar_write(f->opaque, bar, boff, data, len);
 }
 

@@ -133,27 +133,3 @@ int plat_op_run(enum plat_op op, uint64_t iters)
 	}
 	return -PLAT_EINVAL;
 }
-
-int plat_blk_read(uint64_t sector, void *buf, size_t len)
-{
-	(void)sector; (void)buf; (void)len;
-	return -PLAT_EUNSUPPORTED;
-}
-
-int plat_blk_write(uint64_t sector, const void *buf, size_t len)
-{
-	(void)sector; (void)buf; (void)len;
-	return -PLAT_EUNSUPPORTED;
-}
-
-int plat_net_send(const void *pkt, size_t len)
-{
-	(void)pkt; (void)len;
-	return -PLAT_EUNSUPPORTED;
-}
-
-int plat_net_recv(void *pkt, size_t len)
-{
-	(void)pkt; (void)len;
-	return -PLAT_EUNSUPPORTED;
-}
