@@ -120,6 +120,16 @@ void virtio_pci_notify(struct virtio_pci *vp, unsigned int q)
 		raise_irq(vp, vp->q[q].msix_vector, 1);
 }
 
+int virtio_pci_queue_irqfd(struct virtio_pci *vp, unsigned int q)
+{
+	uint16_t v;
+
+	if (q >= vp->nqueues || !msix_enabled(vp) || !vp->msi.irqfd)
+		return -1;
+	v = vp->q[q].msix_vector;
+	return v < vp->nvec ? vp->vec_fd[v] : -1;
+}
+
 void virtio_pci_queue_broken(struct virtio_pci *vp, unsigned int q)
 {
 	(void)q;

@@ -114,6 +114,16 @@ int virtio_pci_kick_fd(struct virtio_pci *vp, unsigned int q);
 /* virtio_pci_kick_ready - the I/O thread saw kick_fd(q) readable: run the device. */
 void virtio_pci_kick_ready(struct virtio_pci *vp, unsigned int q);
 
+/*
+ * virtio_pci_queue_irqfd - the eventfd that raises queue q's MSI-X vector
+ * in the kernel (an irqfd), for a backend that interrupts the driver without
+ * userspace (vhost); -1 when MSI-X is off or q has no vector. Call with
+ * vp->lock held, at queue_start. The transport's masking is done in
+ * userspace: a write to this fd is delivered even while the vector is
+ * masked, and the pending bit is not set.
+ */
+int virtio_pci_queue_irqfd(struct virtio_pci *vp, unsigned int q);
+
 /* virtio_pci_notify - raise queue q's interrupt (vp->lock held). */
 void virtio_pci_notify(struct virtio_pci *vp, unsigned int q);
 

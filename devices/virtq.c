@@ -178,6 +178,14 @@ int virtq_pop(struct virtq *vq, struct virtq_chain *c)
 	return 1;
 }
 
+void virtq_unpop(struct virtq *vq, uint16_t n)
+{
+	if (n > vq->popped)
+		n = (uint16_t)vq->popped;
+	vq->last_avail = (uint16_t)(vq->last_avail - n);
+	vq->popped -= n;
+}
+
 int virtq_push(struct virtq *vq, uint16_t head, uint32_t written_len)
 {
 	struct virtq_used_elem *e;
@@ -228,6 +236,21 @@ bool virtq_enable_notify(struct virtq *vq)
 	/* Publish the request for a kick before looking at avail->idx again. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	return virtq_has_work(vq);
+}
+
+bool virtq_enable_notify_more(struct virtq *vq)
+{
+	uint16_t seen;
+
+	if (!vq->used_host || vq->broken)
+		return false;
+	seen = load16(&vq->avail_host->idx, __ATOMIC_ACQUIRE);
+	if (vq->event_idx)
+		store16(avail_event_ptr(vq), seen, __ATOMIC_RELAXED);
+	else
+		store16(&vq->used_host->flags, 0, __ATOMIC_RELAXED);
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	return load16(&vq->avail_host->idx, __ATOMIC_ACQUIRE) != seen;
 }
 
 bool virtq_has_work(struct virtq *vq)

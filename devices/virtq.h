@@ -91,6 +91,14 @@ int virtq_init(struct virtq *vq, const struct guest_mem *mem, unsigned int size,
 int virtq_pop(struct virtq *vq, struct virtq_chain *c) MUST_CHECK;
 
 /*
+ * virtq_unpop - give back the last n chains popped and not pushed: the next
+ * virtq_pop returns them again (walked and checked afresh). For a device
+ * that took buffers it then could not fill. n larger than what was popped
+ * since virtq_init is clamped.
+ */
+void virtq_unpop(struct virtq *vq, uint16_t n);
+
+/*
  * virtq_push - return chain head to the driver, saying written_len bytes
  * were written into its device-writable buffers, and publish used->idx.
  * Returns 0, or -EINVAL for a head outside the queue.
@@ -130,6 +138,14 @@ void virtq_disable_notify(struct virtq *vq);
  * must pop again, or it may never be kicked for them.
  */
 bool virtq_enable_notify(struct virtq *vq);
+
+/*
+ * virtq_enable_notify_more - for a device that needs more chains than are
+ * available now (a packet that spans several): ask for a kick when the
+ * driver adds past the current avail->idx, then re-check. Returns true if
+ * the driver already added more: the caller must look again.
+ */
+bool virtq_enable_notify_more(struct virtq *vq);
 
 /* virtq_has_work - true if the driver made chains available not yet popped. */
 bool virtq_has_work(struct virtq *vq);

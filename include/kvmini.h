@@ -19,6 +19,7 @@ extern "C" {
 
 #define KVMINI_MAX_CPUS 64
 #define KVMINI_MAX_DISKS 8
+#define KVMINI_MAX_NICS 8
 
 /* One-line reason for a failure, filled by the call that failed. */
 struct kvmini_error {
@@ -39,6 +40,15 @@ struct kvmini_disk {
 	int direct;              /* open with O_DIRECT */
 };
 
+/* A virtio-net NIC on a host tap device. */
+struct kvmini_nic {
+	const char *tap;         /* tap name: attached if it exists, else created */
+	int vhost;               /* vhost-net: 1 on, 0 off, -1 auto (the parser's
+				    default: on if /dev/vhost-net opens) */
+	uint8_t mac[6];          /* guest MAC when has_mac */
+	int has_mac;             /* 0: a locally administered MAC from the tap name */
+};
+
 /* Everything needed to build a VM. Zero-initialise, then set fields. */
 struct kvmini_config {
 	const char *kernel;      /* bzImage path (required) */
@@ -54,6 +64,8 @@ struct kvmini_config {
 	const char *kvm_path;    /* KVM device node; NULL means "/dev/kvm" */
 	struct kvmini_disk disks[KVMINI_MAX_DISKS];
 	unsigned int ndisks;     /* one virtio-blk PCI device each, one queue per vCPU */
+	struct kvmini_nic nics[KVMINI_MAX_NICS];
+	unsigned int nnics;      /* one virtio-net PCI device each, one queue pair */
 };
 
 /* Why a VM stopped running. */
@@ -118,6 +130,13 @@ int kvmini_parse_size(const char *s, uint64_t *out);
  * points into s). Returns 0 or -EINVAL.
  */
 int kvmini_parse_disk(char *s, struct kvmini_disk *d);
+
+/*
+ * kvmini_parse_nic - parse "tap=NAME[,vhost=on|off|auto][,mac=MAC]" into n
+ * (n->tap points into s; MAC as six hex bytes with ':' or '-', unicast).
+ * Returns 0 or -EINVAL.
+ */
+int kvmini_parse_nic(char *s, struct kvmini_nic *n);
 
 /* kvmini_stop_name - short name of a stop reason ("poweroff", ...). */
 const char *kvmini_stop_name(enum kvmini_stop stop);

@@ -1,7 +1,8 @@
 /*
  * virtio_abi.h - the parts of the virtio 1.x ABI that kvmini's devices use:
- * feature bits, the split virtqueue layout and the virtio-blk request and
- * configuration formats. (Device status bits live with the transport.)
+ * feature bits, the split virtqueue layout, the virtio-blk request and
+ * configuration formats, and the virtio-net header and configuration.
+ * (Device status bits live with the transport.)
  *
  * Self-contained on purpose: devices/ does not include <linux/virtio_*.h>.
  * Struct names differ from Linux's (virtq_* rather than vring_*), and the
@@ -151,5 +152,60 @@ _Static_assert(__builtin_offsetof(struct virtio_blk_config_space, num_queues) ==
 _Static_assert(__builtin_offsetof(struct virtio_blk_config_space,
 				  write_zeroes_may_unmap) == 0x38,
 	       "blk config write_zeroes_may_unmap offset");
+
+/* ---- virtio-net (device id 1) ---- */
+#define VIRTIO_ID_NET 1
+
+#define VIRTIO_NET_F_CSUM        0   /* device takes packets with partial csum */
+#define VIRTIO_NET_F_GUEST_CSUM  1   /* driver takes packets with partial csum */
+#define VIRTIO_NET_F_MAC         5
+#define VIRTIO_NET_F_GUEST_TSO4  7
+#define VIRTIO_NET_F_GUEST_TSO6  8
+#define VIRTIO_NET_F_GUEST_ECN   9
+#define VIRTIO_NET_F_GUEST_UFO   10
+#define VIRTIO_NET_F_HOST_TSO4   11
+#define VIRTIO_NET_F_HOST_TSO6   12
+#define VIRTIO_NET_F_HOST_ECN    13
+#define VIRTIO_NET_F_HOST_UFO    14
+#define VIRTIO_NET_F_MRG_RXBUF   15
+#define VIRTIO_NET_F_STATUS      16
+#define VIRTIO_NET_F_CTRL_VQ     17
+#define VIRTIO_NET_F_MQ          22
+
+#define VIRTIO_NET_S_LINK_UP     1
+
+/* virtio_net_hdr.flags and .gso_type */
+#define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
+#define VIRTIO_NET_HDR_F_DATA_VALID 2
+#define VIRTIO_NET_HDR_GSO_NONE  0
+#define VIRTIO_NET_HDR_GSO_TCPV4 1
+#define VIRTIO_NET_HDR_GSO_UDP   3
+#define VIRTIO_NET_HDR_GSO_TCPV6 4
+#define VIRTIO_NET_HDR_GSO_ECN   0x80
+
+/*
+ * The header in front of every packet in both directions. A virtio 1.x
+ * device always has num_buffers (12 bytes), with or without MRG_RXBUF.
+ */
+struct virtio_net_hdr_v1 {
+	uint8_t flags;
+	uint8_t gso_type;
+	uint16_t hdr_len;
+	uint16_t gso_size;
+	uint16_t csum_start;
+	uint16_t csum_offset;
+	uint16_t num_buffers;  /* rx: chains this packet spans (MRG_RXBUF) */
+};
+
+/* Device configuration space. */
+struct virtio_net_config_space {
+	uint8_t mac[6];
+	uint16_t status;               /* VIRTIO_NET_S_* */
+	uint16_t max_virtqueue_pairs;
+	uint16_t mtu;
+} __attribute__((packed));
+
+_Static_assert(sizeof(struct virtio_net_hdr_v1) == 12, "net header layout");
+_Static_assert(sizeof(struct virtio_net_config_space) == 12, "net config layout");
 
 #endif

@@ -61,6 +61,15 @@ static void usage_run(FILE *f)
 		"                       a virtio-blk disk backed by PATH through io_uring, one\n"
 		"                       queue per vCPU; ro: read-only; direct=on: O_DIRECT.\n"
 		"                       The size must be a multiple of 512. Up to 8, repeatable\n"
+		"  -n, --net tap=NAME[,vhost=on|off|auto][,mac=MAC]\n"
+		"                       a virtio-net NIC on host tap NAME (attached if it\n"
+		"                       exists, else created; needs /dev/net/tun and\n"
+		"                       CAP_NET_ADMIN or a tap made for this user). vhost=on:\n"
+		"                       packets move in the kernel (/dev/vhost-net, an error\n"
+		"                       if missing); off: through kvmini's I/O thread; auto\n"
+		"                       (default): vhost-net if it opens, else off with a\n"
+		"                       warning. mac=52:54:00:12:34:56 (default: derived from\n"
+		"                       NAME). Up to 8, repeatable\n"
 		"      --hugepages      back guest RAM with hugetlbfs pages (MAP_HUGETLB;\n"
 		"                       needs vm.nr_hugepages)\n"
 		"      --no-thp         back guest RAM with 4 KiB pages only (default:\n"
@@ -106,6 +115,7 @@ static int cmd_run(int argc, char **argv)
 		{ "mem", required_argument, NULL, 'm' },
 		{ "cpus", required_argument, NULL, 'p' },
 		{ "disk", required_argument, NULL, 'd' },
+		{ "net", required_argument, NULL, 'n' },
 		{ "hugepages", no_argument, NULL, OPT_HUGE },
 		{ "no-thp", no_argument, NULL, OPT_THP },
 		{ "stats", no_argument, NULL, OPT_STATS },
@@ -127,7 +137,7 @@ static int cmd_run(int argc, char **argv)
 
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":k:i:c:m:p:d:vh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":k:i:c:m:p:d:n:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': cfg.kernel = optarg; break;
 		case 'i': cfg.initrd = optarg; break;
@@ -157,6 +167,19 @@ static int cmd_run(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			cfg.ndisks++;
+			break;
+		case 'n':
+			if (cfg.nnics == KVMINI_MAX_NICS) {
+				fprintf(stderr, "kvmini: at most %d NICs\n", KVMINI_MAX_NICS);
+				return EXIT_USAGE;
+			}
+			snprintf(arg, sizeof(arg), "%s", optarg);
+			if (kvmini_parse_nic(optarg, &cfg.nics[cfg.nnics])) {
+				fprintf(stderr, "kvmini: --net '%s': expected tap=NAME[,vhost=on|off|auto][,mac=52:54:00:12:34:56]\n",
+					arg);
+				return EXIT_USAGE;
+			}
+			cfg.nnics++;
 			break;
 		case OPT_HUGE: cfg.pages = KVMINI_PAGES_HUGETLB; break;
 		case OPT_THP: cfg.pages = KVMINI_PAGES_SMALL; break;

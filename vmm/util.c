@@ -41,6 +41,47 @@ int kvmini_parse_disk(char *s, struct kvmini_disk *d)
 	return 0;
 }
 
+/* Six hex bytes separated by ':' or '-'; multicast addresses are refused. */
+static int parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned int i;
+
+	for (i = 0; i < 6; i++) {
+		if (!isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]))
+			return -EINVAL;
+		mac[i] = (uint8_t)strtoul((char[3]){ s[0], s[1], 0 }, NULL, 16);
+		s += 2;
+		if (i < 5 && *s != ':' && *s != '-')
+			return -EINVAL;
+		if (i < 5)
+			s++;
+	}
+	return *s || (mac[0] & 1) ? -EINVAL : 0;
+}
+
+int kvmini_parse_nic(char *s, struct kvmini_nic *n)
+{
+	char *opt, *save = NULL;
+
+	memset(n, 0, sizeof(*n));
+	n->vhost = -1;
+	for (opt = strtok_r(s, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
+		if (!strncmp(opt, "tap=", 4) && opt[4] && strlen(opt + 4) < 16)
+			n->tap = opt + 4;
+		else if (!strcmp(opt, "vhost=on"))
+			n->vhost = 1;
+		else if (!strcmp(opt, "vhost=off"))
+			n->vhost = 0;
+		else if (!strcmp(opt, "vhost=auto"))
+			n->vhost = -1;
+		else if (!strncmp(opt, "mac=", 4) && !parse_mac(opt + 4, n->mac))
+			n->has_mac = 1;
+		else
+			return -EINVAL;
+	}
+	return n->tap ? 0 : -EINVAL;
+}
+
 int kvmini_parse_size(const char *s, uint64_t *out)
 {
 	unsigned long long v;

@@ -234,6 +234,33 @@ static int create_disks(struct kvmini_vm *vm, const struct kvmini_config *cfg,
 	return 0;
 }
 
+static int create_nics(struct kvmini_vm *vm, const struct kvmini_config *cfg,
+		       struct kvmini_error *err)
+{
+	struct msi_host msi = irqroute_msi_host(&vm->irq);
+	unsigned int i;
+	int r;
+
+	if (cfg->nnics > KVMINI_MAX_NICS)
+		return set_err(err, EINVAL, "%u NICs; at most %d", cfg->nnics, KVMINI_MAX_NICS);
+	if (!cfg->nnics)
+		return 0;
+	vm->nics = calloc(cfg->nnics, sizeof(*vm->nics));
+	if (!vm->nics)
+		return set_err(err, ENOMEM, "out of memory");
+	for (i = 0; i < cfg->nnics; i++) {
+		/* Legacy INTx fallback; netdev_create() picks the line from the slot. */
+		struct irq_line intx = { .set = vm_set_irq, .ctx = vm, .irq = 0 };
+
+		r = netdev_create(&vm->nics[i], &cfg->nics[i], i, &vm->mem, msi, intx,
+				  &vm->mach.pci, &vm->io, err);
+		vm->nnics = i + 1;
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
 int kvmini_vm_create(const struct kvmini_config *cfg, struct kvmini_vm **out,
 		     struct kvmini_error *err)
 {
@@ -282,6 +309,9 @@ int kvmini_vm_create(const struct kvmini_config *cfg, struct kvmini_vm **out,
 		goto fail;
 	vm->io_ok = 1;
 	r = create_disks(vm, cfg, err);
+	if (r)
+		goto fail;
+	r = create_nics(vm, cfg, err);
 	if (r)
 		goto fail;
 	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
@@ -455,6 +485,9 @@ void kvmini_vm_destroy(struct kvmini_vm *vm)
 	for (i = 0; i < vm->ndisks; i++)
 		blkdev_destroy(&vm->disks[i], &vm->io);
 	free(vm->disks);
+	for (i = 0; i < vm->nnics; i++)
+		netdev_destroy(&vm->nics[i]);
+	free(vm->nics);
 	if (vm->io_ok)
 		iothread_destroy(&vm->io);
 	machine_destroy(vm);

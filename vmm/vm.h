@@ -21,6 +21,7 @@
 #include "kvmini.h"
 #include "mc146818.h"
 #include "multiboot.h"
+#include "netdev.h"
 #include "pci.h"
 #include "uart8250.h"
 
@@ -67,6 +68,8 @@ struct kvmini_vm {
 	int io_ok;
 	struct blkdev *disks;
 	unsigned int ndisks;
+	struct netdev *nics;
+	unsigned int nnics;
 
 	pthread_mutex_t stop_lock;
 	atomic_int stopping;
