@@ -19,6 +19,9 @@ set -e
 "$top/tools/mkinitramfs-guest.sh" --script "$here/guest-blk.sh" \
 	--modules "$O/kernels/cloud/root" "$(cat "$O/kernels/cloud/version")" virtio_pci virtio_blk \
 	"$O/guest-blk.cpio.gz"
+"$top/tools/mkinitramfs-guest.sh" --script "$here/guest-net.sh" \
+	--modules "$O/kernels/cloud/root" "$(cat "$O/kernels/cloud/version")" virtio_pci virtio_net \
+	"$O/guest-net.cpio.gz"
 make --no-print-directory -s guest native
 set +e
 
@@ -72,10 +75,14 @@ bad_input "--mem garbage" "not a size" run --kernel "$kernel" --mem lots
 bad_input "--cpus 0" "--cpus '0' must be" run --kernel "$kernel" --cpus 0
 bad_input "--cpus 1000" "--cpus '1000' must be" run --kernel "$kernel" --cpus 1000
 bad_input "no /dev/kvm" "does not exist: this machine has no KVM" run --kernel "$kernel" --initrd "$initrd" --kvm "$tmp/nonexistent"
+bad_input "--net without tap=" "--net 'vhost=on': expected tap=NAME" run --kernel "$kernel" --net vhost=on
+bad_input "--net bad mac" "expected tap=NAME" run --kernel "$kernel" --net tap=kv0,mac=01:02:03:04:05:06
 bad_input "unknown option" "unknown option .--bogus" run --kernel "$kernel" --bogus
 bad_input "unknown command" "unknown command" frobnicate
 summary "bad-input" || bad_failed=1
 
+# One L1 boot runs every KVM test (net moves 2 x 64 MiB twice): allow for it.
+export L1RUN_TIMEOUT=${L1RUN_TIMEOUT:-2400}
 echo "# booting Debian kernels ($(cat "$O/kernels/cloud/version"), $(cat "$O/kernels/generic/version"))"
 "$top/tests/nested/with-kvm" -- "$here/kvm-suite.sh" | tee "$tmp/boot.log"
 boot_rc=${PIPESTATUS[0]}
