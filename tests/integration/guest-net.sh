@@ -3,7 +3,8 @@
 # The guest's virtio-net NIC (eth0) takes kvmini.ip=ADDR/24 and talks to the
 # host side at kvmini.peer=ADDR: a ping, then kvmini.mb=N MiB sent to the
 # peer's port 5001 and N MiB received from its port 5002, back to back and
-# without console output in between (the host counts VM exits meanwhile).
+# without console output in between (the host counts VM exits meanwhile);
+# then the driver is reloaded and pings again.
 # Results go out as "KVMINI-GUEST: key=value" lines.
 arg() { sed -n "s/.*kvmini\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 say() { echo "KVMINI-GUEST: $*"; }
@@ -44,6 +45,16 @@ nc "$peer" 5002 <&3 >/tmp/in.bin
 rc=$?
 exec 3>&-
 sleep 3   # let the host close its counting window before the console speaks
+
+# Driver reload: the device is reset and set up again (with vhost: the
+# rings taken back and handed over anew). The NIC must work after it.
+ko=$(grep '/virtio_net.ko' /etc/modules.load)
+if rmmod virtio_net && insmod "$ko" && ip addr add "$ip/24" dev eth0 &&
+	ip link set eth0 up && ping -c 2 -W 5 "$peer" >/tmp/ping 2>&1; then
+	say "reload_ping=ok"
+else
+	say "reload_ping=failed"; cat /tmp/ping
+fi
 say "sent=$ok"
 say "recv_rc=$rc"
 say "out_sha256=$out_sha"

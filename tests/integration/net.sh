@@ -78,6 +78,9 @@ run_mode() {
 	fi
 	[ "$(guest_value "$out" ping)" = ok ] && pass "net vhost=$mode: the guest pings $host_ip" ||
 		fail "net vhost=$mode: ping" "$(guest_value "$out" ping)"
+	[ "$(guest_value "$out" reload_ping)" = ok ] &&
+		pass "net vhost=$mode: driver reload (device reset), then ping again" ||
+		fail "net vhost=$mode: driver reload" "$(guest_value "$out" reload_ping)"
 	local gout gin pin pout
 	gout=$(guest_value "$out" out_sha256)
 	gin=$(guest_value "$out" in_sha256)
