@@ -2,6 +2,8 @@
  * main.c - the kvmini command: a thin front end over libkvmini.
  *
  *   kvmini run --kernel PATH [options]   boot a guest on this terminal
+ *   kvmini native WORKLOAD [ARGS]         the guest/ workloads as a process
+ *   kvmini bench [WORKLOADS] [options]    both worlds, interleaved, a table
  *   kvmini --help | kvmini run --help    usage
  *   kvmini --version
  */
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "kvmini.h"
 #include "log.h"
 #include "term.h"
@@ -29,6 +32,11 @@ static void usage_main(FILE *f)
 		"\n"
 		"Commands:\n"
 		"  run       boot a Linux kernel (bzImage) with the serial console on this terminal\n"
+		"  native    run guest/ workloads (cpu, mem, exits) as a Linux process:\n"
+		"            kvmini native WORKLOAD[,WORKLOAD...] [key=value]... (execs\n"
+		"            kvmini-native next to kvmini, or $KVMINI_NATIVE)\n"
+		"  bench     run the workloads natively and in a VM, interleaved, and print\n"
+		"            medians, spread, n and VM/native ratios ('kvmini bench --help')\n"
 		"\n"
 		"Options:\n"
 		"  -h, --help     this text; 'kvmini run --help' lists the options of run\n"
@@ -255,6 +263,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "run"))
 		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "native"))
+		return cmd_native(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "bench"))
+		return cmd_bench(argc - 1, argv + 1);
 	fprintf(stderr, "kvmini: unknown command '%s' (see kvmini --help)\n", argv[1]);
 	return EXIT_USAGE;
 }

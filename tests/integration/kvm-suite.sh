@@ -8,7 +8,7 @@ set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 rc=0
-for part in boot blk guest net; do
+for part in boot blk guest bench net; do
 	echo "# == $part"
 	"$here/$part.sh" || rc=1
 done
