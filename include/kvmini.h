@@ -84,6 +84,8 @@ struct kvmini_stats {
 	uint64_t io_exits;           /* of which port I/O */
 	uint64_t mmio_exits;         /* of which MMIO */
 	uint64_t unclaimed_io;       /* accesses to addresses no device owns */
+	uint64_t doorbell_exits;     /* virtio queue kicks that reached userspace
+					(0 when ioeventfd carries them) */
 	uint64_t kvm_exits;          /* all exits KVM saw (binary stats), or 0 */
 	int kvm_exits_valid;         /* 1 if kvm_exits was read from KVM */
 };

@@ -105,9 +105,10 @@ static void print_stats(const struct kvmini_result *res)
 {
 	const struct kvmini_stats *s = &res->stats;
 
-	fprintf(stderr, "kvmini: stats: userspace_exits=%llu io_exits=%llu mmio_exits=%llu unclaimed_io=%llu",
+	fprintf(stderr, "kvmini: stats: userspace_exits=%llu io_exits=%llu mmio_exits=%llu unclaimed_io=%llu doorbell_exits=%llu",
 		(unsigned long long)s->userspace_exits, (unsigned long long)s->io_exits,
-		(unsigned long long)s->mmio_exits, (unsigned long long)s->unclaimed_io);
+		(unsigned long long)s->mmio_exits, (unsigned long long)s->unclaimed_io,
+		(unsigned long long)s->doorbell_exits);
 	if (s->kvm_exits_valid)
 		fprintf(stderr, " kvm_exits=%llu", (unsigned long long)s->kvm_exits);
 	fprintf(stderr, "\n");

@@ -277,7 +277,12 @@ static void *vcpu_thread(void *arg)
 	struct kvmini_vm *vm = v->vm;
 
 	while (!atomic_load(&vm->stopping)) {
-		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+		int r = ioctl(v->fd, KVM_RUN, 0);
+
+		/* Deferred port writes happened before this exit: replay them first. */
+		if (coalesce_pending(&vm->coal))
+			coalesce_flush(&vm->coal);
+		if (r < 0) {
 			if (errno == EINTR || errno == EAGAIN)
 				continue;
 			vm_request_stop(vm, KVMINI_STOP_ERROR, "vCPU %u: KVM_RUN: %s",

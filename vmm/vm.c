@@ -326,6 +326,13 @@ int kvmini_vm_create(const struct kvmini_config *cfg, struct kvmini_vm **out,
 		if (r)
 			goto fail;
 	}
+	r = coalesce_init(&vm->coal, vm->kvm_fd, vm->vm_fd, vm->vcpus[0].run,
+			  vm->vcpus[0].run_size, &vm->pio, &vm->mmio);
+	if (r) {
+		set_err(err, -r, "cannot set up coalesced I/O: %s", strerror(-r));
+		goto fail;
+	}
+	vm->coal_ok = 1;
 	*out = vm;
 	return 0;
 fail:
@@ -373,8 +380,11 @@ static void console_loop(struct kvmini_vm *vm)
 			{ .fd = vm->stop_efd, .events = POLLIN },
 			{ .fd = (in >= 0 && have == 0) ? in : -1, .events = POLLIN },
 		};
-		int n = poll(p, 2, have ? 10 : -1);
+		/* Wake up now and then to replay deferred port writes (coalesce.h). */
+		int n = poll(p, 2, have ? 10 : vm->coal.ring ? 50 : -1);
 
+		if (coalesce_pending(&vm->coal))
+			coalesce_flush(&vm->coal);
 		if (n < 0 && errno != EINTR)
 			break;
 		if (p[0].revents)
@@ -425,6 +435,10 @@ static void collect_stats(struct kvmini_vm *vm, struct kvmini_stats *s)
 			s->kvm_exits_valid = 0;
 	}
 	s->unclaimed_io = atomic_load(&vm->pio.unclaimed) + atomic_load(&vm->mmio.unclaimed);
+	for (i = 0; i < vm->ndisks; i++)
+		s->doorbell_exits += vm->disks[i].vp.kicks_in_userspace;
+	for (i = 0; i < vm->nnics; i++)
+		s->doorbell_exits += vm->nics[i].vp.kicks_in_userspace;
 }
 
 int kvmini_vm_run(struct kvmini_vm *vm, struct kvmini_result *res)
@@ -454,6 +468,7 @@ int kvmini_vm_run(struct kvmini_vm *vm, struct kvmini_result *res)
 		}
 	}
 	iothread_stop(&vm->io);
+	coalesce_flush(&vm->coal);
 	collect_stats(vm, &res->stats);
 	res->stop = vm->stop;
 	res->exit_code = vm->exit_code;
@@ -490,6 +505,8 @@ void kvmini_vm_destroy(struct kvmini_vm *vm)
 	free(vm->nics);
 	if (vm->io_ok)
 		iothread_destroy(&vm->io);
+	if (vm->coal_ok)
+		coalesce_destroy(&vm->coal);
 	machine_destroy(vm);
 	if (vm->irq_ok)
 		irqroute_destroy(&vm->irq);

@@ -11,6 +11,7 @@
 
 #include "acpi_pm.h"
 #include "blkdev.h"
+#include "coalesce.h"
 #include "bzimage.h"
 #include "debug_exit.h"
 #include "guestmem.h"
@@ -64,6 +65,8 @@ struct kvmini_vm {
 	struct multiboot_boot mb;
 	struct irqroute irq;
 	int irq_ok;
+	struct coalesce coal;
+	int coal_ok;
 	struct iothread io;
 	int io_ok;
 	struct blkdev *disks;
