@@ -60,9 +60,13 @@ one() {
 	perf stat -a -x, -e kvm:kvm_exit -e kvm:kvm_userspace_exit -o "$work/perf" \
 		-- timeout 300 "$@" </dev/null >"$work/console" 2>"$work/err" &
 	pid=$!
-	sleep 0.3
-	local vpid
-	vpid=$(pgrep -n -f "^$1 " || true)
+	# perf starts the VMM after a while: wait for it (for at most 30 s).
+	local vpid= n
+	for n in $(seq 150); do
+		vpid=$(pgrep -n -f "^$1 " || true)
+		[ -n "$vpid" ] || ! kill -0 "$pid" 2>/dev/null && break
+		sleep 0.2
+	done
 	rss=0
 	[ -n "$vpid" ] && rss=$(sample_rss "$vpid")
 	wait "$pid" || { echo "bench-boot: $vmm run $i failed" >&2; tail -5 "$work/console" "$work/err" >&2; return 1; }
