@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # blk.sh - virtio-blk end to end on a real /dev/kvm (run through with-kvm):
 # a stock Debian kernel with its own virtio modules gets an ext4 disk
-# (read-write) and a raw disk (read-only), 4 vCPUs with one queue each. Run 1
+# (read-write) and a raw disk (read-only), 4 vCPUs with one queue each, under
+# the ASan/UBSan build of kvmini. Run 1
 # writes files; on the host the image must pass e2fsck -fn and hold the same
 # bytes; run 2 reads them back in the guest. The read-only disk refuses writes.
 #
@@ -19,7 +20,7 @@ append="console=ttyS0 quiet tsc=reliable no_timer_check panic=-1 kvmini.action=t
 
 run_guest() {
 	local phase=$1
-	timeout -k 5 "${BOOT_TIMEOUT:-300}" "$O/kvmini" run -v --stats --kernel "$kernel" \
+	timeout -k 5 "${BOOT_TIMEOUT:-300}" "$O/san/kvmini" run -v --stats --kernel "$kernel" \
 		--initrd "$initrd" --mem 512M --cpus 4 \
 		--disk "$work/rw.img" --disk "$work/ro.img,ro" \
 		--cmdline "$append kvmini.phase=$phase" </dev/null \
@@ -41,7 +42,7 @@ if [ "$rc" -ne 0 ] || [ "$(guest_value "$out" test-exit)" != 0 ]; then
 	fail "blk write run" "kvmini exit $rc, guest test exit '$(guest_value "$out" test-exit)'"
 	show write
 else
-	pass "blk write run (4 vCPUs, 2 disks; $(grep -o 'userspace_exits=[0-9]*' "$work/write.err"), guest requests on vda: $(guest_value "$out" vda_requests))"
+	pass "blk write run (4 vCPUs, 2 disks; $(grep -o 'userspace_exits=[0-9]*' "$work/write.err"), $(grep -o 'doorbell_exits=[0-9]*' "$work/write.err"), guest requests on vda: $(guest_value "$out" vda_requests))"
 fi
 [ "$(guest_value "$out" vda_queues)" = 4 ] && pass "multi-queue: vda has 4 queues" ||
 	fail "multi-queue" "vda has '$(guest_value "$out" vda_queues)' queues, expected 4"
