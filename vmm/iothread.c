@@ -62,10 +62,10 @@ static void *loop(void *arg)
 
 int iothread_start(struct iothread *t)
 {
-	int r = pthread_create(&t->thread, NULL, loop, t);
+	int r = thread_start(&t->thread, loop, t);
 
 	if (r)
-		return -r;
+		return r;
 	t->started = 1;
 	return 0;
 }

@@ -6,6 +6,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define THREAD_STACK (256 * KiB)
+
+int thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+{
+	pthread_attr_t a;
+	int r;
+
+	pthread_attr_init(&a);
+	pthread_attr_setstacksize(&a, THREAD_STACK);
+	r = pthread_create(t, &a, fn, arg);
+	pthread_attr_destroy(&a);
+	return -r;
+}
+
 int set_err(struct kvmini_error *err, int e, const char *fmt, ...)
 {
 	va_list ap;

@@ -327,7 +327,7 @@ int vcpu_start(struct vcpu *v)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		return r;
 	}
-	r = -pthread_create(&v->thread, NULL, vcpu_thread, v);
+	r = thread_start(&v->thread, vcpu_thread, v);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r == 0)
 		v->thread_started = 1;
