@@ -24,40 +24,11 @@ struct virtio_blk_req {
 
 /* ---- chain helpers ---- */
 
-/*
- * Describe len bytes of segments [first, end) of c, starting skip bytes in,
- * as iovecs (at most end - first of them). Returns the iovec count.
- */
-static unsigned int chain_iov(const struct virtq_chain *c, unsigned int first,
-			      unsigned int end, uint64_t skip, uint64_t len,
-			      struct iovec *iov)
-{
-	unsigned int i, n = 0;
-	uint64_t take;
-
-	for (i = first; i < end && len; i++) {
-		const struct virtq_seg *s = &c->seg[i];
-
-		if (skip >= s->len) {
-			skip -= s->len;
-			continue;
-		}
-		take = s->len - skip;
-		if (take > len)
-			take = len;
-		iov[n++] = (struct iovec){ .iov_base = (uint8_t *)s->host + skip,
-					   .iov_len = (size_t)take };
-		len -= take;
-		skip = 0;
-	}
-	return n;
-}
-
 /* Copy n readable bytes at offset off of c into dst (caller checked sizes). */
 static void chain_read(const struct virtq_chain *c, uint64_t off, void *dst, size_t n)
 {
 	struct iovec iov[HDR_BYTES];
-	unsigned int i, k = chain_iov(c, 0, c->nreadable, off, n, iov);
+	unsigned int i, k = virtq_chain_iov(c, 0, c->nreadable, off, n, iov);
 	uint8_t *p = dst;
 
 	for (i = 0; i < k && i < ARRAY_SIZE(iov); i++) {
@@ -140,7 +111,7 @@ static int do_rw(struct virtio_blk *b, struct virtio_blk_req *r,
 			return VIRTIO_BLK_S_IOERR;
 		}
 	}
-	n = chain_iov(c, first, end, skip, len, r->iov);
+	n = virtq_chain_iov(c, first, end, skip, len, r->iov);
 	r->expect = len;
 	if (in)
 		e = blk_backend_queue_readv(&b->be, r->iov, n, sector * SECTOR,
@@ -195,7 +166,7 @@ static uint64_t do_get_id(const struct virtio_blk *b, const struct virtq_chain *
 
 	if (n > VIRTIO_BLK_ID_BYTES)
 		n = VIRTIO_BLK_ID_BYTES;
-	k = chain_iov(c, c->nreadable, c->nsegs, 0, n, iov);
+	k = virtq_chain_iov(c, c->nreadable, c->nsegs, 0, n, iov);
 	for (i = 0; i < k && i < ARRAY_SIZE(iov); i++) {
 		memcpy(iov[i].iov_base, b->serial + done, iov[i].iov_len);
 		done += iov[i].iov_len;

@@ -217,23 +217,12 @@ static void signal_queue(struct virtio_net *n, unsigned int q)
 static void chain_write(const struct virtq_chain *c, uint64_t skip, const uint8_t *src,
 			uint64_t len)
 {
-	unsigned int i;
+	struct iovec iov[VIRTQ_MAX_SEGS];
+	unsigned int i, k = virtq_chain_iov(c, c->nreadable, c->nsegs, skip, len, iov);
 
-	for (i = c->nreadable; i < c->nsegs && len; i++) {
-		const struct virtq_seg *s = &c->seg[i];
-		uint64_t take;
-
-		if (skip >= s->len) {
-			skip -= s->len;
-			continue;
-		}
-		take = s->len - skip;
-		if (take > len)
-			take = len;
-		memcpy((uint8_t *)s->host + skip, src, (size_t)take);
-		src += take;
-		len -= take;
-		skip = 0;
+	for (i = 0; i < k; i++) {
+		memcpy(iov[i].iov_base, src, iov[i].iov_len);
+		src += iov[i].iov_len;
 	}
 }
 

@@ -4,6 +4,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/uio.h>
 
 /* The u16 after the last avail ring entry: the driver's used_event. */
 static uint16_t *used_event_ptr(const struct virtq *vq)
@@ -258,4 +259,29 @@ bool virtq_has_work(struct virtq *vq)
 	if (!vq->avail_host || vq->broken)
 		return false;
 	return load16(&vq->avail_host->idx, __ATOMIC_ACQUIRE) != vq->last_avail;
+}
+
+unsigned int virtq_chain_iov(const struct virtq_chain *c, unsigned int first,
+			      unsigned int end, uint64_t skip, uint64_t len,
+			      struct iovec *iov)
+{
+	unsigned int i, n = 0;
+	uint64_t take;
+
+	for (i = first; i < end && len; i++) {
+		const struct virtq_seg *s = &c->seg[i];
+
+		if (skip >= s->len) {
+			skip -= s->len;
+			continue;
+		}
+		take = s->len - skip;
+		if (take > len)
+			take = len;
+		iov[n++] = (struct iovec){ .iov_base = (uint8_t *)s->host + skip,
+					   .iov_len = (size_t)take };
+		len -= take;
+		skip = 0;
+	}
+	return n;
 }

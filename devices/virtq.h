@@ -150,4 +150,15 @@ bool virtq_enable_notify_more(struct virtq *vq);
 /* virtq_has_work - true if the driver made chains available not yet popped. */
 bool virtq_has_work(struct virtq *vq);
 
+struct iovec;
+
+/*
+ * virtq_chain_iov - describe len bytes of segments [first, end) of c,
+ * starting skip bytes in, as iovecs (at most end - first of them).
+ * Returns the iovec count.
+ */
+unsigned int virtq_chain_iov(const struct virtq_chain *c, unsigned int first,
+			     unsigned int end, uint64_t skip, uint64_t len,
+			     struct iovec *iov);
+
 #endif
