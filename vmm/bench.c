@@ -49,6 +49,8 @@ static void usage_bench(FILE *f)
 		"                    cpu.sieve=N cpu.mat=N exits.iters=N\"\n"
 		"                    (defaults: \"" BENCH_DEFAULT_ARGS "\")\n"
 		"  -g, --guest IMAGE guest image (default: guest/kvmini-guest.elf next to kvmini)\n"
+		"  -t, --timeout S   stop a run (VM or native) that takes longer than S seconds\n"
+		"                    and count it as failed (default: 300)\n"
 		"  -h, --help        this text\n"
 		"\n"
 		"kvmini-native is looked for next to kvmini, or in $KVMINI_NATIVE. The mem tests\n"
@@ -172,6 +174,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		{ "mem", required_argument, NULL, 'm' },
 		{ "args", required_argument, NULL, 'a' },
 		{ "guest", required_argument, NULL, 'g' },
+		{ "timeout", required_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -181,10 +184,10 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 	int c;
 
 	*o = (struct bench_opts){ .workloads = "cpu,mem,exits", .reps = 6, .warmup = 1,
-				  .cpu = -1, .mem = BENCH_DEFAULT_MEM };
+				  .cpu = -1, .mem = BENCH_DEFAULT_MEM, .timeout = 300 };
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:w:o:c:m:a:g:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:w:o:c:m:a:g:t:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (parse_uint(optarg, 100000, &o->reps) || o->reps == 0) {
@@ -214,6 +217,13 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			break;
 		case 'a': extra = optarg; break;
 		case 'g': guest = optarg; break;
+		case 't':
+			if (parse_uint(optarg, 86400, &o->timeout) || o->timeout == 0) {
+				fprintf(stderr, "kvmini: --timeout '%s' must be a number of seconds\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'h': usage_bench(stdout); return -1;
 		case ':':
 			fprintf(stderr, "kvmini: option '%s' needs a value (see kvmini bench --help)\n",

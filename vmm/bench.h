@@ -27,6 +27,7 @@ struct bench_opts {
 	const char *out;         /* output directory, or NULL */
 	int cpu;                 /* CPU to pin to, or -1 */
 	uint64_t mem;            /* guest RAM, bytes */
+	unsigned int timeout;    /* seconds one run may take before it is stopped */
 	char args[2048];         /* workload options: defaults, then --args */
 	char guest[4096];        /* guest image */
 	char native[4096];       /* kvmini-native */

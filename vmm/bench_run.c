@@ -8,9 +8,11 @@
  * inherit this process's CPU affinity.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -209,6 +211,7 @@ static int run_native(const struct bench *b, int fd, char *why, size_t whysz)
 	if (pid == 0) {
 		if (dup2(fd, STDOUT_FILENO) < 0 || dup2(fd, STDERR_FILENO) < 0)
 			_exit(126);
+		alarm(b->o.timeout);   /* survives exec: SIGALRM ends a hung run */
 		execv(argv[0], argv);
 		dprintf(fd, "cannot run %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -226,6 +229,34 @@ static int run_native(const struct bench *b, int fd, char *why, size_t whysz)
 		snprintf(why, whysz, "kvmini-native killed by signal %d",
 			 WIFSIGNALED(status) ? WTERMSIG(status) : 0);
 	return -1;
+}
+
+/* Stops a VM that runs longer than its time; see run_vm(). */
+struct watchdog {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int done, fired;
+	unsigned int secs;
+	struct kvmini_vm *vm;
+};
+
+static void *watch(void *arg)
+{
+	struct watchdog *w = arg;
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += w->secs;
+	pthread_mutex_lock(&w->lock);
+	while (!w->done) {
+		if (pthread_cond_timedwait(&w->cond, &w->lock, &deadline) == ETIMEDOUT && !w->done) {
+			w->fired = 1;
+			kvmini_vm_stop(w->vm);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
 }
 
 /* The guest image in a VM of this process, serial output into fd. */
@@ -253,7 +284,27 @@ static int run_vm(const struct bench *b, int fd, char *why, size_t whysz)
 		return -1;
 	}
 	memset(&res, 0, sizeof(res));
-	r = kvmini_vm_run(vm, &res);
+	{
+		struct watchdog w = { .lock = PTHREAD_MUTEX_INITIALIZER,
+				      .cond = PTHREAD_COND_INITIALIZER,
+				      .secs = b->o.timeout, .vm = vm };
+		pthread_t t;
+		int watching = pthread_create(&t, NULL, watch, &w) == 0;
+
+		r = kvmini_vm_run(vm, &res);
+		pthread_mutex_lock(&w.lock);
+		w.done = 1;
+		pthread_cond_signal(&w.cond);
+		pthread_mutex_unlock(&w.lock);
+		if (watching)
+			pthread_join(t, NULL);
+		if (w.fired) {
+			kvmini_vm_destroy(vm);
+			snprintf(why, whysz, "the guest did not finish within %u s (stopped)",
+				 b->o.timeout);
+			return -1;
+		}
+	}
 	kvmini_vm_destroy(vm);
 	if (r) {
 		snprintf(why, whysz, "cannot run the VM: %s", strerror(-r));

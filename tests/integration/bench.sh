@@ -36,9 +36,20 @@ else
 fi
 
 # --- kvmini bench
-timeout -k 5 600 "$O/kvmini" bench --reps 2 --warmup 1 --out "$out" --args "$opts" \
-	>"$work/table.txt" 2>"$work/err.txt"
+bench() {
+	timeout -k 5 900 "$O/kvmini" bench --reps 2 --warmup 1 --timeout 150 --out "$out" \
+		--args "$opts" >"$work/table.txt" 2>"$work/err.txt"
+}
+bench
 rc=$?
+if [ "$rc" -ne 0 ]; then
+	# A guest has been seen to stop making progress now and then in the
+	# nested runner; kvmini bench then stops that run. Show it, try again once.
+	echo "# RETRY: kvmini bench exited $rc; what it said:"
+	tail -n 20 "$work/err.txt" | sed 's/^/#   /'
+	bench
+	rc=$?
+fi
 if [ "$rc" -eq 0 ]; then
 	pass "kvmini bench --reps 2 --warmup 1 exits 0"
 else
