@@ -25,10 +25,24 @@ static void *map_aligned(size_t size)
 	return a;
 }
 
+void gmem_layout(struct guest_mem *m, void *host, uint64_t size)
+{
+	uint64_t low = size < GMEM_PCI_HOLE_START ? size : GMEM_PCI_HOLE_START;
+
+	m->ram_size = size;
+	m->region[0] = (struct gmem_region){ .gpa = 0, .size = low, .host = host };
+	m->nr_regions = 1;
+	if (size > low) {
+		m->region[1] = (struct gmem_region){
+			.gpa = GMEM_HIGH_START, .size = size - low,
+			.host = host ? (uint8_t *)host + low : NULL };
+		m->nr_regions = 2;
+	}
+}
+
 int gmem_init(struct guest_mem *m, uint64_t size, enum kvmini_pages pages,
 	      struct kvmini_error *err)
 {
-	uint64_t low;
 	void *p;
 
 	memset(m, 0, sizeof(*m));
@@ -51,18 +65,9 @@ int gmem_init(struct guest_mem *m, uint64_t size, enum kvmini_pages pages,
 	madvise(p, size, MADV_DONTDUMP);
 	m->mapping = p;
 	m->mapping_size = size;
-	m->ram_size = size;
 	m->pages = pages;
 
-	low = size < GMEM_PCI_HOLE_START ? size : GMEM_PCI_HOLE_START;
-	m->region[0] = (struct gmem_region){ .gpa = 0, .size = low, .host = p };
-	m->nr_regions = 1;
-	if (size > low) {
-		m->region[1] = (struct gmem_region){
-			.gpa = GMEM_HIGH_START, .size = size - low,
-			.host = (uint8_t *)p + low };
-		m->nr_regions = 2;
-	}
+	gmem_layout(m, p, size);
 	return 0;
 }
 

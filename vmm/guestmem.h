@@ -38,6 +38,13 @@ int gmem_init(struct guest_mem *m, uint64_t size, enum kvmini_pages pages,
 	      struct kvmini_error *err) MUST_CHECK;
 
 /*
+ * gmem_layout - lay size bytes out as gmem_init() does (below the PCI hole,
+ * the rest from 4 GiB), with host as the host address of guest address 0
+ * (NULL: describe the layout only, as the firmware-table tests do).
+ */
+void gmem_layout(struct guest_mem *m, void *host, uint64_t size);
+
+/*
  * gmem_init_buffer - describe a caller-owned buffer as low RAM at gpa 0
  * (used by tests and tools that build images without KVM).
  */

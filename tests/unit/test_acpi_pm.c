@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fake_power.h"
 #include "acpi_pm.h"
 #include "layout.h"
 
@@ -16,27 +17,13 @@
 #define SLP_EN    (1u << 13)
 #define SLP_TYP(n) ((unsigned int)(n) << 10)
 
-struct fake_power {
-	int calls;
-	enum power_event last;
-};
-
 static struct acpi_pm pm;
 static struct fake_power pw;
-
-static void power_req(void *ctx, enum power_event ev, const char *why)
-{
-	struct fake_power *p = ctx;
-
-	cr_assert_not_null(why);
-	p->calls++;
-	p->last = ev;
-}
 
 static void setup(void)
 {
 	memset(&pw, 0, sizeof(pw));
-	cr_assert_eq(acpi_pm_init(&pm, (struct power_sink){ power_req, &pw }), 0);
+	cr_assert_eq(acpi_pm_init(&pm, fake_power_sink(&pw)), 0);
 }
 
 static void teardown(void)

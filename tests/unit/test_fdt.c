@@ -15,18 +15,8 @@
 
 static void fake_mem(struct guest_mem *m, uint64_t size)
 {
-	uint64_t low = size < GMEM_PCI_HOLE_START ? size : GMEM_PCI_HOLE_START;
-
 	memset(m, 0, sizeof(*m));
-	m->ram_size = size;
-	m->region[0].gpa = 0;
-	m->region[0].size = low;
-	m->nr_regions = 1;
-	if (size > low) {
-		m->region[1].gpa = GMEM_HIGH_START;
-		m->region[1].size = size - low;
-		m->nr_regions = 2;
-	}
+	gmem_layout(m, NULL, size);
 }
 
 /* Cell pairs in a property are only 4-byte aligned. */

@@ -6,29 +6,16 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fake_power.h"
 #include "i8042.h"
-
-struct fake_power {
-	int calls;
-	enum power_event last;
-};
 
 static struct i8042 kbd;
 static struct fake_power pw;
 
-static void power_req(void *ctx, enum power_event ev, const char *why)
-{
-	struct fake_power *p = ctx;
-
-	cr_assert_not_null(why);
-	p->calls++;
-	p->last = ev;
-}
-
 static void setup(void)
 {
 	memset(&pw, 0, sizeof(pw));
-	cr_assert_eq(i8042_init(&kbd, (struct power_sink){ power_req, &pw }), 0);
+	cr_assert_eq(i8042_init(&kbd, fake_power_sink(&pw)), 0);
 }
 
 static void teardown(void)
