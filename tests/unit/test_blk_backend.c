@@ -17,6 +17,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "file_check.h"
 #include "blk_backend.h"
 
 #define MAX_DONE 64
@@ -110,23 +111,10 @@ static void open_rw(void)
 	cr_assert_eq(blk_backend_open(&be, path, 0, 0, 0, &err), 0, "%s", err.msg);
 }
 
+/* Bytes of the image at off, read back through the file. */
 static void read_back(uint64_t off, void *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY);
-
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(pread(fd, buf, len, (off_t)off), (ssize_t)len);
-	close(fd);
-}
-
-static int all_bytes(const uint8_t *p, size_t n, uint8_t v)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i] != v)
-			return 0;
-	return 1;
+	file_read_at(path, off, buf, len);
 }
 
 Test(blk, readv_writev_round_trip)

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "file_check.h"
 #include "guestmem.h"
 #include "virtio_blk.h"
 
@@ -254,23 +255,10 @@ static void wait_cqes(unsigned int n)
 	}
 }
 
+/* Bytes of the image at off, read back through the file. */
 static void file_read(uint64_t off, void *buf, size_t len)
 {
-	int fd = open(path, O_RDONLY);
-
-	cr_assert_geq(fd, 0);
-	cr_assert_eq(pread(fd, buf, len, (off_t)off), (ssize_t)len);
-	close(fd);
-}
-
-static int all_bytes(const uint8_t *p, size_t n, uint8_t v)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (p[i] != v)
-			return 0;
-	return 1;
+	file_read_at(path, off, buf, len);
 }
 
 Test(vblk, write_then_read)
