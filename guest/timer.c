@@ -21,6 +21,7 @@
 #define APIC_TMR_CUR  0x390
 #define APIC_TMR_DIV  0x3e0
 #define LVT_MASKED    0x10000u
+#define LVT_PERIODIC  0x20000u
 #define TIMER_VECTOR  0x40u
 
 static uint64_t tsc0, hz, ns_mult;   /* ns = (tsc delta * ns_mult) >> 32 */
@@ -131,11 +132,18 @@ int apic_sleep_hlt(uint64_t ns)
 		ticks = 1;
 	if (ticks > 0xffffffffu)
 		ticks = 0xffffffffu;
+	/*
+	 * Periodic rather than one-shot: the first interrupt ends the wait just
+	 * as a one-shot one would, and should a wake-up ever be lost (seen now
+	 * and then under nested emulation) the next period still ends it
+	 * instead of leaving the CPU halted for good.
+	 */
 	timer_fired = 0;
-	apic_write(APIC_LVT_TMR, TIMER_VECTOR);   /* one-shot, unmasked */
+	apic_write(APIC_LVT_TMR, LVT_PERIODIC | TIMER_VECTOR);
 	apic_write(APIC_TMR_INIT, (uint32_t)ticks);
 	while (!timer_fired)
 		sti_hlt();
 	apic_write(APIC_LVT_TMR, LVT_MASKED | TIMER_VECTOR);
+	apic_write(APIC_TMR_INIT, 0);
 	return 0;
 }

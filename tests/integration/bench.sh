@@ -37,7 +37,7 @@ fi
 
 # --- kvmini bench
 bench() {
-	timeout -k 5 900 "$O/kvmini" bench --reps 2 --warmup 1 --timeout 150 --out "$out" \
+	timeout -k 5 130 "$O/kvmini" bench --reps 2 --warmup 1 --timeout 60 --out "$out" \
 		--args "$opts" >"$work/table.txt" 2>"$work/err.txt"
 }
 bench

@@ -54,7 +54,7 @@ guest_run() {
 	"$py" "$here/net-peer.py" --addr "$host_ip" --tap "$tap" --mb "$MB" \
 		>"$work/$mode.peer" 2>&1 &
 	peer_pid=$!
-	timeout -k 5 "${NET_TIMEOUT:-400}" "$O/kvmini" run -v --stats --kernel "$kernel" \
+	timeout -k 5 "${NET_TIMEOUT:-200}" "$O/kvmini" run -v --stats --kernel "$kernel" \
 		--initrd "$initrd" --mem 512M --cpus 2 --net "tap=$tap,vhost=$mode" \
 		--cmdline "$append" </dev/null >"$out" 2>"$work/$mode.err"
 	rc=$?
@@ -71,7 +71,7 @@ run_mode() {
 	if [ "$rc" -eq 124 ]; then
 		# A guest vCPU has been seen to stall (RCU stall reports) now and then
 		# in the nested runner: show it, then try once more. Never silent.
-		echo "# RETRY: net vhost=$mode did not finish within ${NET_TIMEOUT:-400}s; what it showed:"
+		echo "# RETRY: net vhost=$mode did not finish within ${NET_TIMEOUT:-200}s; what it showed:"
 		show "$mode"
 		guest_run "$mode"
 	fi
