@@ -85,7 +85,7 @@ const char *plat_op_label(enum plat_op op)
 	case PLAT_OP_MMIO: return "read32-0xfe000000";
 	case PLAT_OP_HYPERCALL:
 		return hypercall_amd ? "vmmcall-nr-0xffff" : "vmcall-nr-0xffff";
-	case PLAT_OP_HLT_WAKE: return "hlt-until-lapic-oneshot-50us";
+	case PLAT_OP_HLT_WAKE: return "hlt-until-lapic-periodic-50us";
 	case PLAT_OP_COUNT: break;
 	}
 	return "unknown";

@@ -15,7 +15,7 @@ budget=${KVM_SUITE_BUDGET:-900}
 rc=0
 # part and its own limit in seconds (each takes a fraction of that normally:
 # boot ~90 s, blk ~35 s, guest ~15 s, bench ~25 s, net ~80 s here).
-for spec in boot:300 blk:200 guest:200 bench:280 net:500; do
+for spec in boot:300 blk:300 guest:200 bench:280 net:500; do
 	part=${spec%%:*}
 	limit=${spec#*:}
 	left=$((budget - SECONDS - 5))
