@@ -68,10 +68,11 @@ run_mode() {
 	local mode=$1 rc out
 	out=$work/$mode.out
 	guest_run "$mode"
-	if [ "$rc" -eq 124 ]; then
-		# A guest vCPU has been seen to stall (RCU stall reports) now and then
-		# in the nested runner: show it, then try once more. Never silent.
-		echo "# RETRY: net vhost=$mode did not finish within ${NET_TIMEOUT:-200}s; what it showed:"
+	if [ "$rc" -ne 0 ]; then
+		# A guest has been seen to stall or to die (triple fault, on both data
+		# paths) during the transfer now and then in the nested runner; the
+		# cause is still open. Show it, then try once more. Never silent.
+		echo "# RETRY: net vhost=$mode: kvmini exit $rc (124: no progress within ${NET_TIMEOUT:-200}s); what it showed:"
 		show "$mode"
 		guest_run "$mode"
 	fi
