@@ -13,6 +13,11 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 budget=${KVM_SUITE_BUDGET:-900}
 rc=0
+# part_failed PART WHY: the part's one failure and its closing line.
+part_failed() {
+	echo "not ok - $1: $2"
+	echo "$1: 0 passed, 1 failed"
+}
 # part and its own limit in seconds (each takes a fraction of that normally:
 # boot ~90 s, blk ~35 s, guest ~15 s, bench ~25 s, net ~80 s here).
 for spec in boot:300 blk:300 guest:200 bench:280 net:500; do
@@ -22,8 +27,7 @@ for spec in boot:300 blk:300 guest:200 bench:280 net:500; do
 	[ "$limit" -le "$left" ] || limit=$left
 	echo "# == $part"
 	if [ "$limit" -lt 30 ]; then
-		echo "not ok - $part: not run, the suite's ${budget} s are spent"
-		echo "$part: 0 passed, 1 failed"
+		part_failed "$part" "not run, the suite's ${budget} s are spent"
 		rc=1
 		continue
 	fi
@@ -31,8 +35,7 @@ for spec in boot:300 blk:300 guest:200 bench:280 net:500; do
 	timeout -k 10 "$limit" "$here/$part.sh"
 	prc=$?
 	if [ "$prc" -eq 124 ] || [ "$prc" -eq 137 ]; then
-		echo "not ok - $part: did not finish within $limit s (stopped)"
-		echo "$part: 0 passed, 1 failed"
+		part_failed "$part" "did not finish within $limit s (stopped)"
 	fi
 	[ "$prc" -eq 0 ] || rc=1
 	echo "# $part took $((SECONDS - start)) s"
