@@ -137,9 +137,10 @@ WORKLOAD_CFLAGS := -std=gnu11 -O2 -march=x86-64 -mtune=generic -fno-pic \
 	-mcmodel=small -mno-red-zone -ffreestanding -fno-stack-protector \
 	-fno-strict-aliasing -ffp-contract=off -fno-asynchronous-unwind-tables
 WORKLOAD_SRCS := guest/bench.c guest/fmt.c guest/wl_cpu.c guest/wl_mem.c \
-	guest/wl_exits.c guest/platform_io_none.c
+	guest/wl_exits.c
 GUEST_RT_SRCS := guest/start.c guest/serial.c guest/idt.c guest/timer.c \
-	guest/mm.c guest/bootinfo.c guest/platform_guest.c guest/libc.c
+	guest/mm.c guest/bootinfo.c guest/platform_guest.c guest/libc.c \
+	guest/platform_io_none.c
 GUEST_INC := -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
 	-Iinclude -Iguest
 GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -mcmodel=small \
@@ -155,7 +156,8 @@ GUEST_OBJS := $(GUEST_RT_SRCS:guest/%.c=$(GUEST_O)/%.o) $(GUEST_O)/boot.o \
 GUEST_ELF := $(GUEST_O)/kvmini-guest.elf
 NATIVE_CFLAGS := -std=gnu11 -O2 -g -D_GNU_SOURCE -Iinclude -Iguest $(WARN) -MMD -MP
 NATIVE_OBJS := $(WORKLOAD_SRCS:guest/%.c=$(NATIVE_O)/wl/%.o) \
-	$(NATIVE_O)/platform_native.o $(NATIVE_O)/main.o
+	$(NATIVE_O)/platform_native.o $(NATIVE_O)/main.o \
+	$(NATIVE_O)/wl/platform_io_none.o
 NATIVE_BIN := $(O)/kvmini-native
 
 .PHONY: guest native guest-qemu

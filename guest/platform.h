@@ -73,11 +73,68 @@ const char *plat_op_label(enum plat_op op);
  */
 int plat_op_run(enum plat_op op, uint64_t iters);
 
-/* Block and packet I/O: declared for later workloads, unsupported now. */
-int plat_blk_read(uint64_t sector, void *buf, size_t len);
-int plat_blk_write(uint64_t sector, const void *buf, size_t len);
-int plat_net_send(const void *pkt, size_t len);
-int plat_net_recv(void *pkt, size_t len);
+/* ---- block I/O: the first disk ----
+ * VM: the first virtio-blk PCI device the guest finds (kvmini --disk, or
+ * QEMU -device virtio-blk-pci). Native: the file named by the blk.file
+ * option (kvmini native --disk FILE), through io_uring. */
+#define PLAT_EIO          5  /* the device or file reported an error */
+#define PLAT_ENODEV       6  /* no disk / no NIC in this run */
+#define PLAT_BLK_SECTOR   512u
+#define PLAT_BLK_MAX_BATCH 32u        /* requests per plat_blk_io call */
+#define PLAT_BLK_MAX_LEN  (1u << 20)  /* bytes per request */
+
+struct plat_blk_info {
+	uint64_t sectors;     /* capacity in 512-byte sectors */
+	int read_only;
+	const char *how;      /* no spaces: "virtio-blk-pci", "io_uring-odirect" */
+};
+
+/* plat_blk_open - find and set up the disk. Returns 0, -PLAT_ENODEV. */
+int plat_blk_open(struct plat_blk_info *info);
+
+struct plat_blk_req {
+	uint64_t sector;      /* first 512-byte sector */
+	void *buf;            /* 4 KiB aligned, inside a plat_buf */
+	uint32_t len;         /* multiple of 512, at most PLAT_BLK_MAX_LEN */
+	int write;            /* 0 read, 1 write */
+	int status;           /* out: 0 or -PLAT_EIO */
+};
+
+/*
+ * plat_blk_io - submit n requests (1..PLAT_BLK_MAX_BATCH) together, so that
+ * up to n are in flight at once, and wait until all have completed. Returns
+ * 0 when all succeeded, -PLAT_EINVAL for a bad request (nothing submitted),
+ * -PLAT_EIO when any failed (see each status).
+ */
+int plat_blk_io(struct plat_blk_req *reqs, unsigned int n);
+
+/* plat_blk_flush - make completed writes durable. Returns 0 or -PLAT_EIO. */
+int plat_blk_flush(void);
+
+/* ---- packet I/O: one Ethernet port ----
+ * VM: the first virtio-net PCI device (kvmini --net tap=NAME, or QEMU
+ * -device virtio-net-pci). Native: the tap device named by the net.tap
+ * option, opened with IFF_TAP|IFF_NO_PI, so the process itself plays the
+ * NIC on the same host path. Frames are whole Ethernet frames (no virtio
+ * header, no FCS), at most PLAT_NET_MTU_FRAME bytes. */
+#define PLAT_NET_MTU_FRAME 1514u
+
+struct plat_net_info {
+	uint8_t mac[6];       /* the address this port sends from */
+	const char *how;      /* no spaces: "virtio-net-pci", "tap-fd" */
+};
+
+/* plat_net_open - find and set up the port. Returns 0, -PLAT_ENODEV. */
+int plat_net_open(struct plat_net_info *info);
+
+/* plat_net_send - queue one frame for sending. Returns 0, -PLAT_EINVAL
+ * (too long), -PLAT_EIO. May wait for room, never for the peer. */
+int plat_net_send(const void *frame, size_t len);
+
+/* plat_net_recv - wait up to timeout_ns for one frame and copy it to
+ * frame (at most size bytes). Returns its length, 0 on timeout, or a
+ * negative PLAT_E* code. */
+int plat_net_recv(void *frame, size_t size, uint64_t timeout_ns);
 
 /* ---- shared code (bench.c, fmt.c), identical in both worlds ---- */
 

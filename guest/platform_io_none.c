@@ -1,31 +1,41 @@
 /*
- * platform_io_none.c - block and packet I/O of the platform interface, for
- * both worlds until each has a back end: every call reports
- * PLAT_EUNSUPPORTED, so a blk or net workload says SKIP rather than
- * measuring nothing.
+ * platform_io_none.c - block and packet I/O of the platform interface for a
+ * world without a back end yet: every call reports PLAT_ENODEV, so a blk or
+ * net workload says SKIP rather than measuring nothing.
  */
 #include "platform.h"
 
-int plat_blk_read(uint64_t sector, void *buf, size_t len)
+int plat_blk_open(struct plat_blk_info *info)
 {
-	(void)sector; (void)buf; (void)len;
-	return -PLAT_EUNSUPPORTED;
+	(void)info;
+	return -PLAT_ENODEV;
 }
 
-int plat_blk_write(uint64_t sector, const void *buf, size_t len)
+int plat_blk_io(struct plat_blk_req *reqs, unsigned int n)
 {
-	(void)sector; (void)buf; (void)len;
-	return -PLAT_EUNSUPPORTED;
+	(void)reqs; (void)n;
+	return -PLAT_ENODEV;
 }
 
-int plat_net_send(const void *pkt, size_t len)
+int plat_blk_flush(void)
 {
-	(void)pkt; (void)len;
-	return -PLAT_EUNSUPPORTED;
+	return -PLAT_ENODEV;
 }
 
-int plat_net_recv(void *pkt, size_t len)
+int plat_net_open(struct plat_net_info *info)
 {
-	(void)pkt; (void)len;
-	return -PLAT_EUNSUPPORTED;
+	(void)info;
+	return -PLAT_ENODEV;
+}
+
+int plat_net_send(const void *frame, size_t len)
+{
+	(void)frame; (void)len;
+	return -PLAT_ENODEV;
+}
+
+int plat_net_recv(void *frame, size_t size, uint64_t timeout_ns)
+{
+	(void)frame; (void)size; (void)timeout_ns;
+	return -PLAT_ENODEV;
 }
