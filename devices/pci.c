@@ -205,16 +205,6 @@ static int config_write_locked(struct pci_function *f, unsigned int off,
 	return off <= PCI_COMMAND && off + len > PCI_COMMAND;
 }
 
-void pci_config_write(struct pci_bus *bus, unsigned int slot, unsigned int fn,
-		      unsigned int off, unsigned int len, uint32_t val)
-{
-	struct pci_function *f = lookup(bus, slot, fn);
-
-	if (!f || len > 4 || off + len > PCI_CFG_SIZE)
-		return;
-	config_write_locked(f, off, len, val);
-}
-
 /* Tell the device what changed; called without the bus lock held. */
 static void notify_written(struct pci_function *f, unsigned int off, unsigned int len,
 			   int mapping)
@@ -225,6 +215,23 @@ static void notify_written(struct pci_function *f, unsigned int off, unsigned in
 		f->ops->mapping_changed(f->opaque);
 	if (f->ops->config_written)
 		f->ops->config_written(f->opaque, off, len);
+}
+
+void pci_config_write(struct pci_bus *bus, unsigned int slot, unsigned int fn,
+		      unsigned int off, unsigned int len, uint32_t val)
+{
+	struct pci_function *f;
+	int mapping;
+
+	pthread_mutex_lock(&bus->lock);
+	f = lookup(bus, slot, fn);
+	if (!f || len > 4 || off + len > PCI_CFG_SIZE) {
+		pthread_mutex_unlock(&bus->lock);
+		return;
+	}
+	mapping = config_write_locked(f, off, len, val);
+	pthread_mutex_unlock(&bus->lock);
+	notify_written(f, off, len, mapping);
 }
 
 static void addr_read(void *opaque, uint64_t off, void *data, unsigned int len)

@@ -74,18 +74,34 @@ static int vector_masked(const struct virtio_pci *vp, unsigned int v)
 	       (vp->table[v].ctrl & MSIX_ENTRY_MASKED);
 }
 
-/* Bind vector v's eventfd to a GSI carrying its current message. */
-static void vector_route(struct virtio_pci *vp, unsigned int v)
+/*
+ * Keep vector v's eventfd in step with its table entry. While the vector is
+ * unmasked the eventfd is attached to a GSI carrying the entry's message;
+ * while it is masked (entry, function mask or MSI-X off) the eventfd is
+ * detached, so a signal from vhost-net (which writes the eventfd itself)
+ * waits there and KVM delivers it when the eventfd is attached again on
+ * unmask. The route is only reprogrammed while unmasked, so the half-written
+ * entry a driver leaves between its address and data writes never carries
+ * an interrupt.
+ */
+static void vector_sync(struct virtio_pci *vp, unsigned int v)
 {
 	const struct virtio_pci_msix *e = &vp->table[v];
 	uint64_t addr = (uint64_t)e->addr_hi << 32 | e->addr_lo;
-	int had = vp->vec_gsi[v] >= 0;
 
-	if (!vp->msi.route || !addr)
+	if (!vp->msi.route || !vp->msi.irqfd || vp->vec_fd[v] < 0)
 		return;
-	if (vp->msi.route(vp->msi.ctx, &vp->vec_gsi[v], addr, e->data) == 0 && !had &&
-	    vp->msi.irqfd)
-		vp->msi.irqfd(vp->msi.ctx, vp->vec_gsi[v], vp->vec_fd[v], 1);
+	if (vector_masked(vp, v) || !msix_enabled(vp) || !addr) {
+		if (vp->vec_bound[v] &&
+		    vp->msi.irqfd(vp->msi.ctx, vp->vec_gsi[v], vp->vec_fd[v], 0) == 0)
+			vp->vec_bound[v] = 0;
+		return;
+	}
+	if (vp->msi.route(vp->msi.ctx, &vp->vec_gsi[v], addr, e->data))
+		return;
+	if (!vp->vec_bound[v] &&
+	    vp->msi.irqfd(vp->msi.ctx, vp->vec_gsi[v], vp->vec_fd[v], 1) == 0)
+		vp->vec_bound[v] = 1;
 }
 
 static void fire_vector(struct virtio_pci *vp, unsigned int v)
@@ -94,7 +110,7 @@ static void fire_vector(struct virtio_pci *vp, unsigned int v)
 
 	if (v >= vp->nvec)
 		return;
-	if (vector_masked(vp, v) || vp->vec_gsi[v] < 0) {
+	if (vector_masked(vp, v) || !vp->vec_bound[v]) {
 		vp->pba |= 1ULL << v;
 		return;
 	}
@@ -146,7 +162,7 @@ static void deliver_pending(struct virtio_pci *vp)
 	unsigned int v;
 
 	for (v = 0; v < vp->nvec; v++) {
-		if ((vp->pba & (1ULL << v)) && !vector_masked(vp, v) && vp->vec_gsi[v] >= 0) {
+		if ((vp->pba & (1ULL << v)) && !vector_masked(vp, v) && vp->vec_bound[v]) {
 			vp->pba &= ~(1ULL << v);
 			fire_vector(vp, v);
 		}
@@ -366,8 +382,7 @@ static void msix_write(struct virtio_pci *vp, uint64_t off, const void *data,
 	*e = val;
 	if (field == 12)
 		vp->table[v].ctrl &= MSIX_ENTRY_MASKED;
-	else
-		vector_route(vp, v);
+	vector_sync(vp, v);
 	deliver_pending(vp);
 }
 
@@ -446,7 +461,11 @@ static void config_written(void *opaque, unsigned int off, unsigned int len)
 	struct virtio_pci *vp = opaque;
 
 	if (off < (unsigned int)vp->msix_cap + 4 && (unsigned int)vp->msix_cap + 2 < off + len) {
+		unsigned int v;
+
 		pthread_mutex_lock(&vp->lock);
+		for (v = 0; v < vp->nvec; v++)
+			vector_sync(vp, v);
 		deliver_pending(vp);
 		pthread_mutex_unlock(&vp->lock);
 	}
@@ -555,8 +574,9 @@ void virtio_pci_destroy(struct virtio_pci *vp)
 	for (i = 0; i < VIRTIO_PCI_MAX_VECTORS; i++) {
 		if (vp->vec_fd[i] < 0)
 			continue;
-		if (vp->vec_gsi[i] >= 0 && vp->msi.irqfd)
+		if (vp->vec_bound[i])
 			vp->msi.irqfd(vp->msi.ctx, vp->vec_gsi[i], vp->vec_fd[i], 0);
+		vp->vec_bound[i] = 0;
 		close(vp->vec_fd[i]);
 		vp->vec_fd[i] = -1;
 	}

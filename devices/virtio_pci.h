@@ -90,6 +90,7 @@ struct virtio_pci {
 	uint64_t pba;
 	int vec_gsi[VIRTIO_PCI_MAX_VECTORS];
 	int vec_fd[VIRTIO_PCI_MAX_VECTORS];
+	uint8_t vec_bound[VIRTIO_PCI_MAX_VECTORS]; /* vec_fd attached to vec_gsi */
 	int msix_cap;              /* config offset of the MSI-X capability */
 	uint64_t notify_addr;      /* where the doorbell ioeventfds are bound, or 0 */
 
