@@ -6,6 +6,9 @@
 #                     integration tests on /dev/kvm (or in the nested runner)
 #   make unit         unit tests only
 #   make bench-boot   boot benchmark: kvmini vs QEMU microvm vs QEMU pc
+#   make bench-blk    block benchmark: kvmini vs QEMU virtio-blk vs native
+#   make bench-net    network benchmark: iperf3 and ping, kvmini vhost on/off
+#                     vs QEMU vhost=on vs native veth
 #   make bench        kvmini bench: guest/ workloads natively and in a VM,
 #                     interleaved; table, CSV, JSON, chart in $(O)/bench
 #   make V=1 ...      show the commands
@@ -50,7 +53,7 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-.PHONY: all deps run test unit unit-build integration bench-boot bench-blk clean
+.PHONY: all deps run test unit unit-build integration bench-boot bench-blk bench-net clean
 all: $(B)/kvmini $(B)/tests/two-vms
 
 $(B)/%.o: %.c
@@ -118,6 +121,10 @@ $(O)/blkbench: tools/blkbench/blkbench.c
 
 bench-blk: all $(O)/blkbench
 	$(Q)O=$(O) tools/bench-blk.sh
+
+# REPS (rounds), NET_T (seconds per iperf3 direction), NET_PINGS pass through.
+bench-net: all
+	$(Q)O=$(O) tools/bench-net.sh
 
 clean:
 	rm -rf $(O)

@@ -12,7 +12,7 @@ set -euo pipefail
 PACKAGES=(
 	build-essential pkg-config libfdt-dev liburing-dev libcap-ng-dev libcriterion-dev
 	qemu-system-x86 busybox-static cpio kmod e2fsprogs linux-perf xz-utils
-	iproute2 python3
+	iproute2 python3 iperf3
 	gnuplot-nox
 )
 
