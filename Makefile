@@ -144,7 +144,7 @@ WORKLOAD_CFLAGS := -std=gnu11 -O2 -march=x86-64 -mtune=generic -fno-pic \
 	-mcmodel=small -mno-red-zone -ffreestanding -fno-stack-protector \
 	-fno-strict-aliasing -ffp-contract=off -fno-asynchronous-unwind-tables
 WORKLOAD_SRCS := guest/bench.c guest/fmt.c guest/wl_cpu.c guest/wl_mem.c \
-	guest/wl_exits.c
+	guest/wl_exits.c guest/wl_blk.c guest/wl_net.c guest/pkt.c
 GUEST_RT_SRCS := guest/start.c guest/serial.c guest/idt.c guest/timer.c \
 	guest/mm.c guest/bootinfo.c guest/platform_guest.c guest/libc.c \
 	guest/platform_io_none.c

@@ -86,6 +86,46 @@ static int parse_num(const char *s, size_t n, uint64_t *out)
 	return 0;
 }
 
+/* "10.79.0.2" -> 0x0a4f0002. */
+static int parse_ip4(const char *s, size_t n, uint32_t *out)
+{
+	uint32_t ip = 0, part = 0;
+	unsigned int dots = 0, digits = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] >= '0' && s[i] <= '9') {
+			part = part * 10 + (uint32_t)(s[i] - '0');
+			if (part > 255 || ++digits > 3)
+				return -PLAT_EINVAL;
+		} else if (s[i] == '.' && digits && dots < 3) {
+			ip = ip << 8 | part;
+			part = 0;
+			digits = 0;
+			dots++;
+		} else {
+			return -PLAT_EINVAL;
+		}
+	}
+	if (dots != 3 || !digits)
+		return -PLAT_EINVAL;
+	*out = ip << 8 | part;
+	return 0;
+}
+
+/* Copy a value of n bytes into dst (size bytes, NUL-terminated). */
+static int copy_str(char *dst, size_t size, const char *s, size_t n)
+{
+	size_t i;
+
+	if (n >= size)
+		return -PLAT_EINVAL;
+	for (i = 0; i < n; i++)
+		dst[i] = s[i];
+	dst[n] = '\0';
+	return 0;
+}
+
 int bench_parse(const char *args, uint64_t default_mem_max, struct bench_opts *o)
 {
 	const char *p = args ? args : "";
@@ -101,6 +141,13 @@ int bench_parse(const char *args, uint64_t default_mem_max, struct bench_opts *o
 		.cpu_mat = 128,
 		.exits_iters = 100000,
 		.pin_cpu = -1u,
+		.blk_bytes = 64ull << 20,
+		.blk_ops = 4096,
+		.net_ip = 0x0a4f0002,     /* 10.79.0.2 */
+		.net_peer = 0x0a4f0001,   /* 10.79.0.1 */
+		.net_pings = 2000,
+		.net_window = 32,
+		.net_frames = 20000,
 	};
 	while (*p) {
 		const char *tok, *eq = 0;
@@ -129,6 +176,21 @@ int bench_parse(const char *args, uint64_t default_mem_max, struct bench_opts *o
 			o->workloads[vlen] = '\0';
 			continue;
 		}
+		if (streq_n(tok, "blk.file", klen)) {
+			if (copy_str(o->blk_file, sizeof(o->blk_file), eq + 1, vlen))
+				return -PLAT_EINVAL;
+			continue;
+		}
+		if (streq_n(tok, "net.tap", klen)) {
+			if (copy_str(o->net_tap, sizeof(o->net_tap), eq + 1, vlen))
+				return -PLAT_EINVAL;
+			continue;
+		}
+		if (streq_n(tok, "net.ip", klen) || streq_n(tok, "net.peer", klen)) {
+			if (parse_ip4(eq + 1, vlen, tok[4] == 'i' ? &o->net_ip : &o->net_peer))
+				return -PLAT_EINVAL;
+			continue;
+		}
 		if (parse_num(eq + 1, vlen, &v))
 			continue;   /* not ours */
 		if (streq_n(tok, "reps", klen))
@@ -147,12 +209,24 @@ int bench_parse(const char *args, uint64_t default_mem_max, struct bench_opts *o
 			o->cpu_mat = (unsigned int)v;
 		else if (streq_n(tok, "exits.iters", klen))
 			o->exits_iters = v ? v : 1;
+		else if (streq_n(tok, "blk.bytes", klen))
+			o->blk_bytes = v;
+		else if (streq_n(tok, "blk.ops", klen))
+			o->blk_ops = v ? v : 1;
+		else if (streq_n(tok, "net.pings", klen))
+			o->net_pings = v ? v : 1;
+		else if (streq_n(tok, "net.window", klen))
+			o->net_window = (unsigned int)v;
+		else if (streq_n(tok, "net.frames", klen))
+			o->net_frames = v ? v : 1;
 		else if (streq_n(tok, "cpu", klen))
 			o->pin_cpu = (unsigned int)v;
 	}
 	if (o->mem_max < 16384)
 		o->mem_max = 16384;
 	if (o->cpu_mat == 0 || o->cpu_mat > 1024)
+		return -PLAT_EINVAL;
+	if (o->net_window == 0 || o->net_window > 256 || o->net_ip == o->net_peer)
 		return -PLAT_EINVAL;
 	return 0;
 }
@@ -179,7 +253,7 @@ static int chosen(const char *list, const char *name)
 
 static int known(const char *list)
 {
-	static const char *const names[] = { "all", "cpu", "mem", "exits" };
+	static const char *const names[] = { "all", "cpu", "mem", "exits", "blk", "net" };
 	const char *p = list;
 
 	while (*p) {
@@ -193,7 +267,7 @@ static int known(const char *list)
 		for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 			ok |= streq_n(s, names[i], n);
 		if (!ok) {
-			con_printf("unknown workload in \"%s\" (known: cpu, mem, exits, all)\n", list);
+			con_printf("unknown workload in \"%s\" (known: cpu, mem, exits, blk, net, all)\n", list);
 			return 0;
 		}
 		if (*p)
@@ -219,6 +293,10 @@ int bench_main(const char *args, uint64_t default_mem_max)
 		if (chosen(o.workloads, "mem") && wl_mem(&o))
 			bad = 1;
 		if (chosen(o.workloads, "exits") && wl_exits(&o))
+			bad = 1;
+		if (chosen(o.workloads, "blk") && wl_blk(&o))
+			bad = 1;
+		if (chosen(o.workloads, "net") && wl_net(&o))
 			bad = 1;
 	}
 	con_printf("DONE world=%s status=%s\n", plat_world(), bad ? "fail" : "ok");

@@ -177,6 +177,15 @@ struct bench_opts {
 	unsigned int cpu_mat;  /* matrix dimension */
 	uint64_t exits_iters;  /* iterations per exit test */
 	unsigned int pin_cpu;  /* native: CPU to pin to, or -1u for none */
+	uint64_t blk_bytes;    /* blk: region of the disk used (clamped to it) */
+	uint64_t blk_ops;      /* blk: requests per random 4 KiB test */
+	uint32_t net_ip;       /* net: this port's IPv4 address, host order */
+	uint32_t net_peer;     /* net: the host stack's address, host order */
+	uint64_t net_pings;    /* net: echo requests per test */
+	unsigned int net_window; /* net: echo requests outstanding (1..256) */
+	uint64_t net_frames;   /* net: frames sent by the send-only test */
+	char blk_file[256];    /* native: the file behind the disk ("" none) */
+	char net_tap[16];      /* native: the tap device to attach to ("" none) */
 };
 
 /* bench_main - parse the options in args, run the workloads, print DONE.
@@ -190,6 +199,8 @@ int bench_parse(const char *args, uint64_t default_mem_max, struct bench_opts *o
 int wl_cpu(const struct bench_opts *o);
 int wl_mem(const struct bench_opts *o);
 int wl_exits(const struct bench_opts *o);
+int wl_blk(const struct bench_opts *o);
+int wl_net(const struct bench_opts *o);
 
 /* native only: hook called by bench_main after parsing (pinning). */
 void plat_apply_opts(const struct bench_opts *o);
