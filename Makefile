@@ -164,7 +164,7 @@ GUEST_ELF := $(GUEST_O)/kvmini-guest.elf
 NATIVE_CFLAGS := -std=gnu11 -O2 -g -D_GNU_SOURCE -Iinclude -Iguest $(WARN) -MMD -MP
 NATIVE_OBJS := $(WORKLOAD_SRCS:guest/%.c=$(NATIVE_O)/wl/%.o) \
 	$(NATIVE_O)/platform_native.o $(NATIVE_O)/main.o \
-	$(NATIVE_O)/wl/platform_io_none.o
+	$(NATIVE_O)/platform_io_native.o
 NATIVE_BIN := $(O)/kvmini-native
 
 .PHONY: guest native guest-qemu
@@ -202,7 +202,7 @@ $(NATIVE_O)/%.o: guest/native/%.c
 
 $(NATIVE_BIN): $(NATIVE_OBJS)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -no-pie -o $@ $(NATIVE_OBJS)
+	$(Q)$(CC) -no-pie -o $@ $(NATIVE_OBJS) -luring
 
 MKFDT := $(O)/tests/guest/mkfdt
 

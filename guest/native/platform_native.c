@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "native.h"
 #include "platform.h"
 
 #ifndef MAP_HUGE_SHIFT
@@ -54,6 +55,7 @@ void plat_apply_opts(const struct bench_opts *o)
 {
 	cpu_set_t set;
 
+	native_io_opts(o);
 	if (o->pin_cpu == -1u)
 		return;
 	CPU_ZERO(&set);
