@@ -4,8 +4,10 @@
  * pinning and the repetition loop.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +36,8 @@ static void usage_bench(FILE *f)
 		"both worlds, and the world that goes first alternates. Prints per test the\n"
 		"median in each world, its spread, n and the VM/native ratio of the medians.\n"
 		"\n"
-		"  WORKLOADS         comma-separated: cpu, mem, exits, all (default: cpu,mem,exits)\n"
+		"  WORKLOADS         comma-separated: cpu, mem, exits, blk, net, all (default:\n"
+		"                    cpu,mem,exits, plus blk with --disk and net with --net)\n"
 		"  -r, --reps N      measured repetitions per world (default: 6; n >= 6 gives a\n"
 		"                    95%% confidence interval of the median, fewer give min..max)\n"
 		"  -w, --warmup N    repetitions run first and discarded (default: 1)\n"
@@ -46,11 +49,28 @@ static void usage_bench(FILE *f)
 		"  -m, --mem SIZE    guest RAM, suffix K, M, G (default: 256M)\n"
 		"  -a, --args STR    workload options added after the defaults (later ones win):\n"
 		"                    \"reps=N mem.max=SIZE mem.bytes=SIZE mem.steps=N cpu.bytes=SIZE\n"
-		"                    cpu.sieve=N cpu.mat=N exits.iters=N\"\n"
+		"                    cpu.sieve=N cpu.mat=N exits.iters=N blk.bytes=SIZE blk.ops=N\n"
+		"                    net.ip=A.B.C.D net.peer=A.B.C.D net.pings=N net.window=N\n"
+		"                    net.frames=N\"\n"
 		"                    (defaults: \"" BENCH_DEFAULT_ARGS "\")\n"
 		"  -g, --guest IMAGE guest image (default: guest/kvmini-guest.elf next to kvmini)\n"
 		"  -t, --timeout S   stop a run (VM or native) that takes longer than S seconds\n"
 		"                    and count it as failed (default: 300)\n"
+		"  -d, --disk FILE[,direct=on|off]\n"
+		"                    the blk workload's disk, written over (its first 64M, or\n"
+		"                    blk.bytes=SIZE in --args): the VM gets it as --disk (a\n"
+		"                    virtio-blk device), kvmini-native gets blk.file=FILE (io_uring).\n"
+		"                    Both worlds use O_DIRECT when FILE's file system allows it,\n"
+		"                    unless direct= says otherwise for the VM (default: no disk;\n"
+		"                    blk then prints SKIP in both worlds)\n"
+		"  -n, --net tap=NAME[,vhost=on|off]\n"
+		"                    the net workload's port: the VM gets the same --net (a\n"
+		"                    virtio-net device), kvmini-native gets net.tap=NAME and plays\n"
+		"                    the NIC itself. NAME must exist and be up, its host side\n"
+		"                    with address 10.79.0.1/24 (the workload uses 10.79.0.2;\n"
+		"                    net.ip= and net.peer= in --args change them), e.g.\n"
+		"                    ip tuntap add kvb0 mode tap; ip addr add 10.79.0.1/24 dev kvb0;\n"
+		"                    ip link set kvb0 up (default: no NIC; net prints SKIP)\n"
 		"  -h, --help        this text\n"
 		"\n"
 		"kvmini-native is looked for next to kvmini, or in $KVMINI_NATIVE. The mem tests\n"
@@ -139,7 +159,8 @@ static int workloads_ok(const char *list)
 	if (snprintf(buf, sizeof(buf), "%s", list) >= (int)sizeof(buf) || !*list)
 		return 0;
 	for (t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
-		if (strcmp(t, "cpu") && strcmp(t, "mem") && strcmp(t, "exits") && strcmp(t, "all"))
+		if (strcmp(t, "cpu") && strcmp(t, "mem") && strcmp(t, "exits") && strcmp(t, "blk") &&
+		    strcmp(t, "net") && strcmp(t, "all"))
 			return 0;
 	return list[strlen(list) - 1] != ',';
 }
@@ -163,6 +184,47 @@ static int mkdir_p(const char *dir)
 	return 0;
 }
 
+/*
+ * --disk FILE[,direct=on|off] into o->disk. Without direct=, the VM opens
+ * FILE with O_DIRECT when it can be, as kvmini-native does. Returns 0, or
+ * -1 after a message.
+ */
+static int parse_disk(const char *arg, struct bench_opts *o)
+{
+	int fd;
+
+	snprintf(o->disk_buf, sizeof(o->disk_buf), "%s", arg);
+	if (strlen(arg) >= sizeof(o->disk_buf) || kvmini_parse_disk(o->disk_buf, &o->disk)) {
+		fprintf(stderr, "kvmini: --disk '%s': expected FILE[,direct=on|off]\n", arg);
+		return -1;
+	}
+	if (strpbrk(o->disk.path, " \t\n")) {
+		fprintf(stderr, "kvmini: --disk '%s': the workload options cannot carry a path "
+			"with spaces\n", arg);
+		return -1;
+	}
+	if (o->disk.readonly) {
+		fprintf(stderr, "kvmini: --disk '%s': the blk workload writes, ro is not possible\n",
+			arg);
+		return -1;
+	}
+	fd = open(o->disk.path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "kvmini: --disk: cannot open %s for writing: %s\n", o->disk.path,
+			strerror(errno));
+		return -1;
+	}
+	close(fd);
+	if (!strstr(arg, ",direct")) {
+		fd = open(o->disk.path, O_RDWR | O_DIRECT | O_CLOEXEC);
+		o->disk.direct = fd >= 0;
+		if (fd >= 0)
+			close(fd);
+	}
+	o->has_disk = 1;
+	return 0;
+}
+
 /* Parse argv into b->o; returns 0, or an exit status (help: -1 meaning 0). */
 static int parse_opts(int argc, char **argv, struct bench_opts *o)
 {
@@ -175,6 +237,8 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		{ "args", required_argument, NULL, 'a' },
 		{ "guest", required_argument, NULL, 'g' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "disk", required_argument, NULL, 'd' },
+		{ "net", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -187,7 +251,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 				  .cpu = -1, .mem = BENCH_DEFAULT_MEM, .timeout = 300 };
 	optind = 1;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":r:w:o:c:m:a:g:t:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":r:w:o:c:m:a:g:t:d:n:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r':
 			if (parse_uint(optarg, 100000, &o->reps) || o->reps == 0) {
@@ -224,6 +288,27 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 				return EXIT_USAGE;
 			}
 			break;
+		case 'd':
+			if (parse_disk(optarg, o))
+				return EXIT_USAGE;
+			break;
+		case 'n':
+			snprintf(o->nic_buf, sizeof(o->nic_buf), "%s", optarg);
+			if (strlen(optarg) >= sizeof(o->nic_buf) ||
+			    kvmini_parse_nic(o->nic_buf, &o->nic)) {
+				fprintf(stderr, "kvmini: --net '%s': expected tap=NAME[,vhost=on|off]\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			if (!if_nametoindex(o->nic.tap)) {
+				fprintf(stderr, "kvmini: --net: no interface %s: create the tap first "
+					"(ip tuntap add %s mode tap; ip addr add 10.79.0.1/24 dev %s; "
+					"ip link set %s up)\n", o->nic.tap, o->nic.tap, o->nic.tap,
+					o->nic.tap);
+				return EXIT_USAGE;
+			}
+			o->has_nic = 1;
+			break;
 		case 'h': usage_bench(stdout); return -1;
 		case ':':
 			fprintf(stderr, "kvmini: option '%s' needs a value (see kvmini bench --help)\n",
@@ -235,15 +320,20 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			return EXIT_USAGE;
 		}
 	}
-	if (optind < argc)
+	if (optind < argc) {
 		o->workloads = argv[optind++];
+	} else if (o->has_disk || o->has_nic) {
+		snprintf(o->wl_buf, sizeof(o->wl_buf), "cpu,mem,exits%s%s",
+			 o->has_disk ? ",blk" : "", o->has_nic ? ",net" : "");
+		o->workloads = o->wl_buf;
+	}
 	if (optind < argc) {
 		fprintf(stderr, "kvmini: unexpected argument '%s' (see kvmini bench --help)\n",
 			argv[optind]);
 		return EXIT_USAGE;
 	}
 	if (!workloads_ok(o->workloads)) {
-		fprintf(stderr, "kvmini: bench: unknown workload list '%s' (known: cpu, mem, exits, all)\n",
+		fprintf(stderr, "kvmini: bench: unknown workload list '%s' (known: cpu, mem, exits, blk, net, all)\n",
 			o->workloads);
 		return EXIT_USAGE;
 	}

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kvmini.h"
 #include "stats.h"
 
 enum bench_world { BENCH_NATIVE, BENCH_VM, BENCH_NWORLDS };
@@ -31,6 +32,13 @@ struct bench_opts {
 	char args[2048];         /* workload options: defaults, then --args */
 	char guest[4096];        /* guest image */
 	char native[4096];       /* kvmini-native */
+	char wl_buf[64];         /* the default workload list, when workloads points here */
+	int has_disk;            /* --disk: the VM gets disk, native blk.file=disk.path */
+	struct kvmini_disk disk; /* path points into disk_buf */
+	char disk_buf[4096];
+	int has_nic;             /* --net: the VM gets nic, native net.tap=nic.tap */
+	struct kvmini_nic nic;   /* tap points into nic_buf */
+	char nic_buf[256];
 };
 
 /* The machine the numbers come from. */

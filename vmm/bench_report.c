@@ -168,8 +168,32 @@ static const char *spread(char *buf, size_t size, const struct stats_summary *s)
 	return buf;
 }
 
+/*
+ * The reason world w gave in a SKIP line for this group's test, or for its
+ * whole workload (test=all), or NULL. Skips read "vm blk/all no-disk".
+ */
+static const char *skip_reason(const struct bench *b, const struct bench_group *g,
+			       enum bench_world w)
+{
+	const char *wn = bench_world_name(w);
+	size_t i, wl = strlen(wn), kl = strlen(g->workload);
+
+	for (i = 0; i < b->nskips; i++) {
+		const char *s = b->skips[i], *t;
+
+		if (strncmp(s, wn, wl) || s[wl] != ' ' || strncmp(s + wl + 1, g->workload, kl) ||
+		    s[wl + 1 + kl] != '/')
+			continue;
+		t = s + wl + 2 + kl;
+		if ((!strncmp(t, "all ", 4)) ||
+		    (!strncmp(t, g->test, strlen(g->test)) && t[strlen(g->test)] == ' '))
+			return strchr(t, ' ') + 1;
+	}
+	return NULL;
+}
+
 /* The note column: native counterparts of VM exits, page backing, problems. */
-static void note(char *buf, size_t size, const struct bench_group *g)
+static void note(char *buf, size_t size, const struct bench *b, const struct bench_group *g)
 {
 	const char *nl = g->label[BENCH_NATIVE], *vl = g->label[BENCH_VM];
 	size_t len = 0;
@@ -179,13 +203,21 @@ static void note(char *buf, size_t size, const struct bench_group *g)
 		len += (size_t)snprintf(buf, size, "CHECKSUM MISMATCH; ");
 	if (len >= size)
 		return;
-	if (!g->n[BENCH_NATIVE] || !g->n[BENCH_VM])
-		snprintf(buf + len, size - len, "no %s result",
-			 g->n[BENCH_VM] ? "native" : "vm");
+	if (!g->n[BENCH_NATIVE] || !g->n[BENCH_VM]) {
+		enum bench_world w = g->n[BENCH_VM] ? BENCH_NATIVE : BENCH_VM;
+		const char *why = skip_reason(b, g, w);
+
+		if (why)
+			snprintf(buf + len, size - len, "%s skipped: %s", bench_world_name(w), why);
+		else
+			snprintf(buf + len, size - len, "no %s result", bench_world_name(w));
+	}
 	else if (!strcmp(g->workload, "exits"))
 		snprintf(buf + len, size - len, "vm %s vs native %s", vl, nl);
 	else if (!strcmp(g->workload, "mem"))
 		snprintf(buf + len, size - len, "pages: vm %s, native %s", vl, nl);
+	else if (!strcmp(g->workload, "blk") || !strcmp(g->workload, "net"))
+		snprintf(buf + len, size - len, "vm %s, native %s", vl, nl);
 }
 
 void bench_print_table(const struct bench *b, const struct bench_group *g, size_t n)
@@ -223,7 +255,7 @@ void bench_print_table(const struct bench *b, const struct bench_group *g, size_
 		else
 			snprintf(cnt, sizeof(cnt), "%zu/%zu", sn->n, sv->n);
 		num(r, sizeof(r), g[i].ratio);
-		note(nt, sizeof(nt), &g[i]);
+		note(nt, sizeof(nt), b, &g[i]);
 		printf("%-8s %-22s %-9s %-5s %10s %-24s %10s %-24s %5s %9s  %s\n", g[i].workload,
 		       g[i].test, g[i].metric, g[i].unit, num(v1, sizeof(v1), sn->median),
 		       spread(s1, sizeof(s1), sn), num(v2, sizeof(v2), sv->median),

@@ -188,18 +188,27 @@ static int parse_output(struct bench *b, char *out, const struct bench_sample *p
 static int run_native(const struct bench *b, int fd, char *why, size_t whysz)
 {
 	char args[sizeof(b->o.args)], cpu[32], *argv[MAX_ARGV], *save = NULL, *t;
+	char disk[sizeof(b->o.disk_buf) + 16], tap[sizeof(b->o.nic_buf) + 16];
 	int argc = 0, status;
 	pid_t pid;
 
 	snprintf(args, sizeof(args), "%s", b->o.args);
 	argv[argc++] = (char *)b->o.native;
 	argv[argc++] = (char *)b->o.workloads;
-	for (t = strtok_r(args, " \t", &save); t && argc < MAX_ARGV - 2;
+	for (t = strtok_r(args, " \t", &save); t && argc < MAX_ARGV - 4;
 	     t = strtok_r(NULL, " \t", &save))
 		argv[argc++] = t;
 	if (b->o.cpu >= 0) {
 		snprintf(cpu, sizeof(cpu), "cpu=%d", b->o.cpu);
 		argv[argc++] = cpu;
+	}
+	if (b->o.has_disk) {
+		snprintf(disk, sizeof(disk), "blk.file=%s", b->o.disk.path);
+		argv[argc++] = disk;
+	}
+	if (b->o.has_nic) {
+		snprintf(tap, sizeof(tap), "net.tap=%s", b->o.nic.tap);
+		argv[argc++] = tap;
 	}
 	argv[argc] = NULL;
 	fflush(NULL);
@@ -278,6 +287,14 @@ static int run_vm(const struct bench *b, int fd, char *why, size_t whysz)
 
 	snprintf(cmdline, sizeof(cmdline), "workload=%s %s", b->o.workloads, b->o.args);
 	cfg.cmdline = cmdline;
+	if (b->o.has_disk) {
+		cfg.disks[0] = b->o.disk;
+		cfg.ndisks = 1;
+	}
+	if (b->o.has_nic) {
+		cfg.nics[0] = b->o.nic;
+		cfg.nnics = 1;
+	}
 	r = kvmini_vm_create(&cfg, &vm, &err);
 	if (r) {
 		snprintf(why, whysz, "%s", err.msg);

@@ -32,7 +32,7 @@ static void usage_main(FILE *f)
 		"\n"
 		"Commands:\n"
 		"  run       boot a Linux kernel (bzImage) with the serial console on this terminal\n"
-		"  native    run guest/ workloads (cpu, mem, exits) as a Linux process:\n"
+		"  native    run guest/ workloads (cpu, mem, exits, blk, net) as a Linux process:\n"
 		"            kvmini native WORKLOAD[,WORKLOAD...] [key=value]... (execs\n"
 		"            kvmini-native next to kvmini, or $KVMINI_NATIVE)\n"
 		"  bench     run the workloads natively and in a VM, interleaved, and print\n"
