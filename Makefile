@@ -216,5 +216,8 @@ guest-qemu: guest native $(MKFDT)
 
 # The FDT builder's test links libfdt.
 $(B)/tests/unit/test_fdt: LDLIBS += -lfdt
+# Tests of guest/ code include the source they test.
+$(B)/tests/unit/test_pkt: guest/pkt.c guest/pkt.h
+$(B)/tests/unit/test_wl_util: guest/wl_util.h guest/platform.h
 
 -include $(GUEST_OBJS:.o=.d) $(NATIVE_OBJS:.o=.d)
