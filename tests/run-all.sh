@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # run-all.sh - the whole suite, as `make test` runs it: unit tests under
-# ASan/UBSan, then the integration tests (bad input, real guest boots).
+# ASan/UBSan, the native blk/net workloads on a file and a tap, then the
+# integration tests (bad input, real guest boots).
 # Prints every part's closing line and a total: "total: N passed, N failed".
 #
-# Usage: O=build tests/run-all.sh   (after `make all` and `make SANITIZE=1 all unit-build`)
+# Usage: O=build tests/run-all.sh   (after `make all native` and `make SANITIZE=1 all unit-build`)
 set -uo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -15,6 +16,9 @@ rc=0
 
 echo "== unit tests (ASan/UBSan)"
 tests/unit/run.sh "$O/san/tests/unit" | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+echo "== native I/O (kvmini-native blk and net on a file and a tap; no KVM)"
+tests/integration/native-io.sh | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 echo "== integration tests"
 tests/integration/run.sh | tee -a "$log"
