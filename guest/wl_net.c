@@ -251,10 +251,11 @@ static int udp_send(struct net_run *r, uint64_t n, uint64_t *ns)
 }
 
 static int net_tests(struct net_run *r, const struct bench_opts *o, uint64_t *rtt,
-		     const char *label)
+		     const char *how)
 {
 	uint64_t ck = 0, ns = 0, n = o->net_pings;
 	const char *test = "arp";
+	char label[64];
 	int e;
 
 	if ((e = resolve_peer(r)))
@@ -269,6 +270,7 @@ static int net_tests(struct net_run *r, const struct bench_opts *o, uint64_t *rt
 	if ((e = ping_serial(r, n, rtt, &ck)))
 		goto fail;
 	wl_sort_u64(rtt, (size_t)n);
+	fmt_snprintf(label, sizeof(label), "%s/median-of-%llu", how, (unsigned long long)n);
 	report_result(&(struct result){ "net", test, "latency", "ns", rtt[n / 2], 1, ck, label });
 
 	test = "icmp-echo-window";
@@ -276,12 +278,14 @@ static int net_tests(struct net_run *r, const struct bench_opts *o, uint64_t *rt
 	ck = 0;
 	if ((e = ping_window(r, n, o->net_window, &ns, &ck)))
 		goto fail;
+	fmt_snprintf(label, sizeof(label), "%s/window-%u", how, o->net_window);
 	report_result(&(struct result){ "net", test, "rate", "pkt/s",
 					ns ? n * 1000000000ull / ns : 0, 1, ck, label });
 
 	test = "udp-send";
 	if ((e = udp_send(r, o->net_frames, &ns)))
 		goto fail;
+	fmt_snprintf(label, sizeof(label), "%s/udp-60B-frames", how);
 	report_result(&(struct result){ "net", test, "rate", "frames/s",
 					ns ? o->net_frames * 1000000000ull / ns : 0, 0, 0,
 					label });
@@ -297,7 +301,6 @@ int wl_net(const struct bench_opts *o)
 	struct plat_net_info info = { { 0 }, 0 };
 	struct net_run r;
 	struct plat_buf b;
-	char label[64];
 	unsigned int i;
 	int e;
 
@@ -317,9 +320,7 @@ int wl_net(const struct bench_opts *o)
 		report_skip("net", "all", "no-memory");
 		return e;
 	}
-	fmt_snprintf(label, sizeof(label), "%s/window-%u", info.how ? info.how : "unknown",
-		     o->net_window);
-	e = net_tests(&r, o, b.ptr, label);
+	e = net_tests(&r, o, b.ptr, info.how ? info.how : "unknown");
 	plat_buf_free(&b);
 	return e;
 }
