@@ -219,6 +219,15 @@ static int write_json(const struct bench *b, const struct bench_group *g, size_t
 	json_kv(f, "args", b->o.args, 0);
 	json_kv(f, "guest", b->o.guest, 0);
 	json_kv(f, "native", b->o.native, 0);
+	if (b->o.has_disk) {
+		json_kv(f, "disk", b->o.disk.path, 0);
+		fprintf(f, "    \"disk_vm_direct\": %s,\n", b->o.disk.direct ? "true" : "false");
+	}
+	if (b->o.has_nic) {
+		json_kv(f, "tap", b->o.nic.tap, 0);
+		json_kv(f, "tap_vm_vhost", b->o.nic.vhost > 0 ? "on" : b->o.nic.vhost == 0 ? "off"
+								 : "auto", 0);
+	}
 	json_kv(f, "order", "interleaved: each repetition runs both worlds, the first alternates", 1);
 	fprintf(f, "  },\n  \"runs\": %u,\n  \"failed_runs\": %u,\n", b->runs, b->failures);
 	fputs("  \"ratio\": \"vm median / native median\",\n  \"results\": [\n", f);

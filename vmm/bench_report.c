@@ -241,6 +241,13 @@ void bench_print_table(const struct bench *b, const struct bench_group *g, size_
 	printf("  reps      %u measured + %u warm-up per world, interleaved; the world that "
 	       "runs first alternates\n", b->o.reps, b->o.warmup);
 	printf("  workloads %s; options: %s\n", b->o.workloads, b->o.args);
+	if (b->o.has_disk)
+		printf("  disk      %s: VM virtio-blk%s, native blk.file (io_uring)\n", b->o.disk.path,
+		       b->o.disk.direct ? " with O_DIRECT" : " through the page cache");
+	if (b->o.has_nic)
+		printf("  net       tap %s: VM virtio-net (vhost %s), native net.tap (the process is "
+		       "the NIC)\n", b->o.nic.tap,
+		       b->o.nic.vhost > 0 ? "on" : b->o.nic.vhost == 0 ? "off" : "auto");
 	printf("  spread    ci a..b: 95%% confidence interval of the median (order statistics, "
 	       "n >= 6); mm a..b: min..max (n < 6)\n");
 	printf("  ratio     VM median / native median: time and latency > 1, bandwidth < 1 "
