@@ -4,7 +4,9 @@
  * and boot modules; frees are last-in first-out. Each buffer is mapped at
  * its own 512 GiB slot of the address space (one PML4 entry, from slot 1)
  * with the page size the caller asked for, in page tables built here; the
- * boot identity map (slot 0) is left alone.
+ * boot identity map (slot 0) is left alone. Drivers take their rings and
+ * buffers from the top of the same range (never freed), and may ask for
+ * device registers to be mapped uncached in slot 0.
  */
 #include "platform.h"
 #include "runtime.h"
@@ -13,7 +15,12 @@
 #define PAGE     4096ull
 #define PTE_P    0x001ull
 #define PTE_W    0x002ull
+#define PTE_PWT  0x008ull
+#define PTE_PCD  0x010ull
 #define PTE_PS   0x080ull
+#define BIG_PAGE (2ull << 20)
+#define GIG      (1ull << 30)
+#define IO_LIMIT (512ull << 30)   /* what slot 0 covers */
 #define ADDR_MASK 0x000ffffffffff000ull
 #define SLOT_SIZE (512ull << 30)
 #define MAX_SLOTS 64
@@ -174,4 +181,79 @@ void plat_buf_free(struct plat_buf *b)
 	phys_cur = b->priv[0];
 	depth--;
 	b->ptr = 0;
+}
+
+void *mm_dma_alloc(uint64_t size, uint64_t align)
+{
+	uint64_t a;
+
+	if (!size || !align || (align & (align - 1)) || align > BIG_PAGE ||
+	    size > phys_end - phys_cur)
+		return 0;
+	a = (phys_end - size) & ~(align - 1);
+	if (a < phys_cur)
+		return 0;
+	phys_end = a;
+	memset((void *)(uintptr_t)a, 0, size);
+	return (void *)(uintptr_t)a;
+}
+
+int mm_virt_to_phys(const void *va, uint64_t *pa, uint64_t *contig)
+{
+	static const unsigned int shift[4] = { 39, 30, 21, 12 };
+	uint64_t v = (uint64_t)(uintptr_t)va;
+	const uint64_t *t = boot_pml4;
+	unsigned int level;
+
+	if (v >> 47)
+		return -PLAT_EINVAL;
+	for (level = 0; level < 4; level++) {
+		uint64_t e = t[(v >> shift[level]) & 511];
+
+		if (!(e & PTE_P))
+			return -PLAT_EINVAL;
+		if (level == 3 || (level > 0 && (e & PTE_PS))) {
+			uint64_t page = 1ull << shift[level], off = v & (page - 1);
+
+			*pa = (e & ADDR_MASK & ~(page - 1)) + off;
+			*contig = page - off;
+			return 0;
+		}
+		t = (const uint64_t *)(uintptr_t)(e & ADDR_MASK);
+	}
+	return -PLAT_EINVAL;
+}
+
+/* A page directory identity-mapping the GiB at base with uncached 2 MiB pages. */
+static uint64_t *io_directory(uint64_t base)
+{
+	uint64_t *pd = mm_dma_alloc(PAGE, PAGE);
+	unsigned int i;
+
+	if (pd)
+		for (i = 0; i < 512; i++)
+			pd[i] = (base + i * BIG_PAGE) | PTE_P | PTE_W | PTE_PS | PTE_PCD | PTE_PWT;
+	return pd;
+}
+
+int mm_map_io(uint64_t pa, uint64_t size)
+{
+	uint64_t *pdpt = (uint64_t *)(uintptr_t)(boot_pml4[0] & ADDR_MASK), a;
+
+	if (!size || pa + size < pa || pa + size > IO_LIMIT)
+		return -PLAT_EINVAL;
+	for (a = pa & ~(BIG_PAGE - 1); a < pa + size; a += BIG_PAGE) {
+		uint64_t *e = &pdpt[(a >> 30) & 511], *pd;
+
+		if (!(*e & PTE_P)) {
+			pd = io_directory(a & ~(GIG - 1));
+			if (!pd)
+				return -PLAT_ENOMEM;
+			*e = (uint64_t)(uintptr_t)pd | PTE_P | PTE_W;
+		}
+		pd = (uint64_t *)(uintptr_t)(*e & ADDR_MASK);
+		pd[(a >> 21) & 511] |= PTE_PCD | PTE_PWT;
+	}
+	write_cr3(read_cr3());
+	return 0;
 }

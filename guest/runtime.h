@@ -70,5 +70,26 @@ int bootinfo_parse(uint32_t magic, uint32_t info, struct boot_info *bi);
 void mm_init(const struct boot_info *bi);
 uint64_t mm_free_bytes(void);
 int mm_has_1g_pages(void);
+/*
+ * mm_dma_alloc - size bytes of zeroed, identity-mapped memory aligned to
+ * align (a power of two, at most 2 MiB) for device rings and driver
+ * buffers: virtual == physical. Taken from the top of the free range and
+ * never given back, so it is untouched by plat_buf frees. Returns the
+ * address, or NULL when memory is short.
+ */
+void *mm_dma_alloc(uint64_t size, uint64_t align);
+/*
+ * mm_virt_to_phys - the physical address behind va (any mapping: the
+ * identity map or a plat_buf) in *pa, and in *contig the bytes from va to
+ * the end of its page. Returns 0, or -PLAT_EINVAL when va is not mapped.
+ */
+int mm_virt_to_phys(const void *va, uint64_t *pa, uint64_t *contig);
+/*
+ * mm_map_io - make [pa, pa + size) reachable at virtual address pa,
+ * uncached (device registers). Below 4 GiB the boot map already covers it
+ * and only the cache bits change; up to 512 GiB page directories are added.
+ * Returns 0, -PLAT_EINVAL (beyond 512 GiB) or -PLAT_ENOMEM.
+ */
+int mm_map_io(uint64_t pa, uint64_t size);
 
 #endif
