@@ -147,7 +147,8 @@ WORKLOAD_SRCS := guest/bench.c guest/fmt.c guest/wl_cpu.c guest/wl_mem.c \
 	guest/wl_exits.c guest/wl_blk.c guest/wl_net.c guest/pkt.c
 GUEST_RT_SRCS := guest/start.c guest/serial.c guest/idt.c guest/timer.c \
 	guest/mm.c guest/bootinfo.c guest/platform_guest.c guest/libc.c \
-	guest/platform_io_none.c
+	guest/pci.c guest/virtio.c guest/vring.c guest/virtio_blk.c \
+	guest/virtio_net.c guest/platform_io_guest.c
 GUEST_INC := -nostdinc -isystem $(shell $(CC) -print-file-name=include) \
 	-Iinclude -Iguest
 GUEST_CFLAGS := -std=gnu11 -O2 -g -ffreestanding -fno-pic -mcmodel=small \
