@@ -6,7 +6,13 @@
 #   2. each cpu and mem test's checksum equals kvmini-native's;
 #   3. each exits test gave a RESULT or a SKIP line;
 #   4. booted again with a device tree module (made by mkfdt), the guest
-#      takes its command line from /chosen bootargs.
+#      takes its command line from /chosen bootargs;
+#   5. blk: the guest's virtio-blk driver on a temporary raw image (QEMU
+#      virtio-blk-pci, modern only) gives every blk test, with the same
+#      checksums as kvmini-native on a second image, and both images end
+#      up byte for byte the same;
+#   6. net: the guest's virtio-net driver behind QEMU user networking
+#      (slirp, which answers ARP and ping for 10.0.2.2) gives every net test.
 # Prints the RESULT lines of both worlds and a closing line
 #   guest-qemu: N passed, N failed
 # Sizes are small so that it finishes well within two minutes under TCG.
@@ -61,6 +67,45 @@ checksums() {
 		tr -d '\r' | sort -u
 }
 
+# compare VM_CK NATIVE_CK - one pass or fail per test kvmini-native hashed.
+compare() {
+	while read -r test ck; do
+		vck=$(awk -v t="$test" '$1 == t { print $2 }' "$1")
+		if [ -z "$vck" ]; then
+			fail "$test: no result from the guest"
+		elif [ "$vck" = "$ck" ]; then
+			pass "$test: checksum $ck in both worlds"
+		else
+			fail "$test: guest $vck, native $ck"
+		fi
+	done <"$2"
+}
+
+# results WORKLOAD LOG TEST... - each test gave a RESULT line in LOG.
+results() {
+	wl=$1
+	log=$2
+	shift 2
+	for t in "$@"; do
+		if grep -q "^RESULT world=vm workload=$wl test=$t " "$log"; then
+			pass "$wl/$t: result"
+		else
+			fail "$wl/$t: no RESULT line from the guest"
+		fi
+	done
+}
+
+# booted LOG RC WHAT - the run exited with success and printed DONE status=ok.
+booted() {
+	tr -d '\r' <"$1.log" >"$1.out"
+	if [ "$2" = 1 ] && grep -q '^DONE world=vm status=ok' "$1.out"; then
+		pass "$3: guest exited with success"
+	else
+		fail "$3: QEMU exit status $2 (1 = guest success, 3 = guest failure, 124 = timeout)"
+		grep -E '^(#|SKIP|DONE)' "$1.out" | grep -v '^# guest:' | tail -n 10
+	fi
+}
+
 # --- 1. the workloads under TCG ---
 rc=$(boot "$tmp/vm.log" "workload=$WORKLOADS $OPTS")
 tr -d '\r' <"$tmp/vm.log" >"$tmp/vm.out"
@@ -90,16 +135,7 @@ checksums "$tmp/native.out" >"$tmp/native.ck"
 if [ ! -s "$tmp/native.ck" ]; then
 	fail "kvmini-native printed no checksums"
 fi
-while read -r test ck; do
-	vck=$(awk -v t="$test" '$1 == t { print $2 }' "$tmp/vm.ck")
-	if [ -z "$vck" ]; then
-		fail "$test: no result from the guest"
-	elif [ "$vck" = "$ck" ]; then
-		pass "$test: checksum $ck in both worlds"
-	else
-		fail "$test: guest $vck, native $ck"
-	fi
-done <"$tmp/native.ck"
+compare "$tmp/vm.ck" "$tmp/native.ck"
 
 for t in cpuid pio-read mmio-read hypercall timer-wake; do
 	if grep -Eq "^(RESULT|SKIP) world=vm workload=exits test=$t " "$tmp/vm.out"; then
@@ -127,6 +163,44 @@ if [ -x "$MKFDT" ]; then
 else
 	echo "skip device tree check: $MKFDT not built (make guest-qemu builds it)"
 fi
+
+# --- 5. blk: virtio-blk-pci on a raw image, against kvmini-native ---
+BLK_OPTS="blk.bytes=4M blk.ops=200"
+truncate -s 8M "$tmp/vm.img" "$tmp/native.img"
+rc=$(boot "$tmp/blk.log" "workload=blk $BLK_OPTS" \
+	-drive "if=none,id=d0,file=$tmp/vm.img,format=raw" \
+	-device virtio-blk-pci,drive=d0,disable-legacy=on)
+booted "$tmp/blk" "$rc" "blk on virtio-blk-pci"
+grep -E '^# blk:' "$tmp/blk.out"
+results blk "$tmp/blk.out" seq-write-1M-qd1 flush seq-read-1M-qd1 seq-read-1M-qd8 \
+	rand-read-4K-qd1 rand-read-4K-qd32 rand-write-4K-qd1
+# shellcheck disable=SC2086  # BLK_OPTS is a list of words
+"$NATIVE" blk $BLK_OPTS "blk.file=$tmp/native.img" >"$tmp/native-blk.out" 2>&1 ||
+	fail "kvmini-native blk exited with $?"
+checksums "$tmp/blk.out" >"$tmp/blk.ck"
+checksums "$tmp/native-blk.out" >"$tmp/native-blk.ck"
+if [ -s "$tmp/native-blk.ck" ]; then
+	compare "$tmp/blk.ck" "$tmp/native-blk.ck"
+	if cmp -s "$tmp/vm.img" "$tmp/native.img"; then
+		pass "blk: the guest's and kvmini-native's images are identical"
+	else
+		fail "blk: the guest's and kvmini-native's images differ"
+	fi
+else
+	fail "kvmini-native printed no blk checksums"
+	grep -E '^(SKIP|blk)' "$tmp/native-blk.out"
+fi
+
+# --- 6. net: virtio-net-pci behind QEMU user networking ---
+rc=$(boot "$tmp/net.log" \
+	"workload=net net.ip=10.0.2.15 net.peer=10.0.2.2 net.pings=100 net.window=8 net.frames=1000" \
+	-netdev user,id=n0 -device virtio-net-pci,netdev=n0,disable-legacy=on)
+booted "$tmp/net" "$rc" "net on virtio-net-pci (slirp)"
+grep -E '^# net:' "$tmp/net.out"
+results net "$tmp/net.out" icmp-echo-rtt icmp-echo-window udp-send
+echo "--- blk and net (QEMU TCG)"
+grep -E '^RESULT' "$tmp/blk.out" "$tmp/net.out" | sed 's/^[^:]*://'
+echo "---"
 
 echo "guest-qemu: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
