@@ -106,11 +106,12 @@ run: deps
 bench-boot: all
 	$(Q)O=$(O) tools/bench-boot.sh
 
-# kvmini bench on /dev/kvm, or in the nested runner; BENCH_ARGS adds options
-# (e.g. BENCH_ARGS="--reps 10 --cpu 1").
+# kvmini bench on /dev/kvm, or in the nested runner, with a scratch disk and
+# a tap for the blk and net workloads (tools/bench-inner.sh; BENCH_IO=0 leaves
+# them out); BENCH_ARGS adds options (e.g. BENCH_ARGS="--reps 10 --cpu 1").
 .PHONY: bench
 bench: all guest native
-	$(Q)tests/nested/with-kvm --out $(O)/bench -- $(O)/kvmini bench --out $(O)/bench $(BENCH_ARGS)
+	$(Q)tests/nested/with-kvm --out $(O)/bench -- tools/bench-inner.sh $(O)/kvmini $(O)/bench $(BENCH_ARGS)
 
 # The block benchmark's load generator: static, so the same binary runs in a
 # Linux guest and natively.
