@@ -59,6 +59,13 @@ unsigned int vring_in_flight(const struct vring *r)
 	return (uint16_t)(r->avail_next - r->used_last);
 }
 
+unsigned int vring_device_held(const struct vring *r)
+{
+	uint16_t used = *(volatile uint16_t *)&r->used->idx;
+
+	return (uint16_t)(r->avail_next - r->unpublished - used);
+}
+
 int vring_add(struct vring *r, const struct vring_seg *segs, unsigned int n, uint32_t cookie)
 {
 	uint16_t head = r->free_head, i = head;

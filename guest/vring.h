@@ -62,6 +62,9 @@ unsigned int vring_free_descs(const struct vring *r);
 /* vring_in_flight - chains added and not yet returned by vring_poll. */
 unsigned int vring_in_flight(const struct vring *r);
 
+/* vring_device_held - chains published and not yet in the used ring. */
+unsigned int vring_device_held(const struct vring *r);
+
 /*
  * vring_kick - publish the chains added since the last kick and notify the
  * device, unless it asked not to be (VIRTQ_USED_F_NO_NOTIFY). Does nothing
