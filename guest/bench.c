@@ -126,6 +126,35 @@ static int copy_str(char *dst, size_t size, const char *s, size_t n)
 	return 0;
 }
 
+/* "4K,2M,1G" (any order, at least one) -> BENCH_PG_* bits. */
+static int parse_pages(const char *s, size_t n, unsigned int *out)
+{
+	unsigned int bits = 0;
+	size_t i = 0;
+
+	while (i < n) {
+		size_t start = i;
+
+		while (i < n && s[i] != ',')
+			i++;
+		if (i - start != 2)
+			return -PLAT_EINVAL;
+		if (s[start] == '4' && (s[start + 1] == 'K' || s[start + 1] == 'k'))
+			bits |= BENCH_PG_4K;
+		else if (s[start] == '2' && (s[start + 1] == 'M' || s[start + 1] == 'm'))
+			bits |= BENCH_PG_2M;
+		else if (s[start] == '1' && (s[start + 1] == 'G' || s[start + 1] == 'g'))
+			bits |= BENCH_PG_1G;
+		else
+			return -PLAT_EINVAL;
+		i++;   /* past the comma */
+	}
+	if (!bits || s[n - 1] == ',')
+		return -PLAT_EINVAL;
+	*out = bits;
+	return 0;
+}
+
 int bench_parse(const char *args, uint64_t default_mem_max, struct bench_opts *o)
 {
 	const char *p = args ? args : "";
@@ -136,6 +165,7 @@ int bench_parse(const char *args, uint64_t default_mem_max, struct bench_opts *o
 		.mem_max = default_mem_max,
 		.mem_bytes = 256ull << 20,
 		.mem_steps = 1ull << 22,
+		.mem_pages = BENCH_PG_4K | BENCH_PG_2M,
 		.cpu_bytes = 4ull << 20,
 		.cpu_sieve = 10000000,
 		.cpu_mat = 128,
@@ -183,6 +213,11 @@ int bench_parse(const char *args, uint64_t default_mem_max, struct bench_opts *o
 		}
 		if (streq_n(tok, "net.tap", klen)) {
 			if (copy_str(o->net_tap, sizeof(o->net_tap), eq + 1, vlen))
+				return -PLAT_EINVAL;
+			continue;
+		}
+		if (streq_n(tok, "mem.pages", klen)) {
+			if (parse_pages(eq + 1, vlen, &o->mem_pages))
 				return -PLAT_EINVAL;
 			continue;
 		}

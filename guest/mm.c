@@ -145,10 +145,13 @@ int plat_buf_alloc(size_t size, size_t page_size, struct plat_buf *b)
 	unsigned int slot = depth + 1;
 	int r;
 
+	b->how = 0;
 	if (page_size != PAGE && page_size != (2ull << 20) && page_size != (1ull << 30))
 		return -PLAT_EINVAL;
-	if (page_size == (1ull << 30) && !mm_has_1g_pages())
+	if (page_size == GIG && !mm_has_1g_pages()) {
+		b->how = "cpu-lacks-pdpe1gb";
 		return -PLAT_EUNSUPPORTED;
+	}
 	len = align_up(size ? size : 1, page_size);
 	if (len > SLOT_SIZE || slot >= MAX_SLOTS)
 		return -PLAT_ENOMEM;
@@ -158,6 +161,15 @@ int plat_buf_alloc(size_t size, size_t page_size, struct plat_buf *b)
 		r = map_range(pdpt, 0, pa, len, page_size);
 	if (r) {
 		phys_cur = mark;
+		/*
+		 * 1 GiB pages need GiB-aligned physical memory in the one RAM
+		 * range below 4 GiB: a small guest cannot have them at all.
+		 */
+		if (page_size == GIG) {
+			b->how = "no-free-1g-aligned-guest-ram";
+			return -PLAT_EUNSUPPORTED;
+		}
+		b->how = "not-enough-free-guest-ram";
 		return r;
 	}
 	boot_pml4[slot] = (uint64_t)(uintptr_t)pdpt | PTE_P | PTE_W;

@@ -34,14 +34,17 @@ struct plat_buf {
 	void *ptr;
 	size_t size;          /* bytes usable at ptr */
 	size_t page_size;     /* 4096, 2 MiB or 1 GiB */
-	const char *how;      /* how it is backed, no spaces: "4k", "hugetlb", "thp", "pt-2m" */
+	const char *how;      /* how it is backed, no spaces: "4k", "hugetlb", "thp", "pt-2m";
+			       * after a failed plat_buf_alloc, why (or NULL) */
 	uintptr_t priv[2];    /* owned by the platform */
 };
 
 /*
  * plat_buf_alloc - map size bytes with page_size pages (4096, 2 MiB, 1 GiB).
  * Returns 0, -PLAT_EUNSUPPORTED when the page size is not available, or
- * -PLAT_ENOMEM. Buffers must be freed in reverse order of allocation.
+ * -PLAT_ENOMEM; on failure b->how says why in one token without spaces
+ * (e.g. "cpu-lacks-pdpe1gb"), or is NULL. Never falls back to another page
+ * size. Buffers must be freed in reverse order of allocation.
  */
 int plat_buf_alloc(size_t size, size_t page_size, struct plat_buf *b);
 
@@ -165,6 +168,12 @@ void report_result(const struct result *r);
 /* report_skip - print a SKIP line for a test this world cannot run. */
 void report_skip(const char *workload, const char *test, const char *why);
 
+/* Page sizes in bench_opts.mem_pages (option mem.pages=4K,2M,1G); the mem
+ * workload measures them in this order. */
+#define BENCH_PG_4K 0x1u
+#define BENCH_PG_2M 0x2u
+#define BENCH_PG_1G 0x4u
+
 /* Options, parsed from "key=value" tokens; other tokens are ignored. */
 struct bench_opts {
 	char workloads[128];   /* comma-separated; "all" */
@@ -172,6 +181,7 @@ struct bench_opts {
 	uint64_t mem_max;      /* largest working set, bytes */
 	uint64_t mem_bytes;    /* bytes streamed per sequential-read test */
 	uint64_t mem_steps;    /* dependent loads per pointer-chase test */
+	unsigned int mem_pages; /* page sizes to measure: BENCH_PG_* bits */
 	uint64_t cpu_bytes;    /* SHA-256 input size */
 	uint64_t cpu_sieve;    /* sieve limit */
 	unsigned int cpu_mat;  /* matrix dimension */

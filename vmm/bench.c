@@ -48,8 +48,9 @@ static void usage_bench(FILE *f)
 		"                    is created (default: no pinning)\n"
 		"  -m, --mem SIZE    guest RAM, suffix K, M, G (default: 256M)\n"
 		"  -a, --args STR    workload options added after the defaults (later ones win):\n"
-		"                    \"reps=N mem.max=SIZE mem.bytes=SIZE mem.steps=N cpu.bytes=SIZE\n"
-		"                    cpu.sieve=N cpu.mat=N exits.iters=N blk.bytes=SIZE blk.ops=N\n"
+		"                    \"reps=N mem.max=SIZE mem.bytes=SIZE mem.steps=N\n"
+		"                    mem.pages=4K,2M,1G cpu.bytes=SIZE cpu.sieve=N cpu.mat=N\n"
+		"                    exits.iters=N blk.bytes=SIZE blk.ops=N\n"
 		"                    net.ip=A.B.C.D net.peer=A.B.C.D net.pings=N net.window=N\n"
 		"                    net.frames=N\"\n"
 		"                    (defaults: \"" BENCH_DEFAULT_ARGS "\")\n"
@@ -74,8 +75,11 @@ static void usage_bench(FILE *f)
 		"  -h, --help        this text\n"
 		"\n"
 		"kvmini-native is looked for next to kvmini, or in $KVMINI_NATIVE. The mem tests\n"
-		"run with 4 KiB and 2 MiB pages in both worlds. Exit status: 0 when every run\n"
-		"succeeded, 1 otherwise, 2 on a usage error.\n");
+		"run with 4 KiB and 2 MiB pages in both worlds (mem.pages= in --args picks from\n"
+		"4K, 2M and 1G; 1G needs pdpe1gb and a free GiB-aligned GiB of guest RAM in the\n"
+		"VM, reserved 1 GiB hugetlb pages natively; a size that cannot be had is a SKIP\n"
+		"line with the reason). Exit status: 0 when every run succeeded, 1 otherwise, 2\n"
+		"on a usage error.\n");
 }
 
 /* The directory of the running kvmini binary. */

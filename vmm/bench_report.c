@@ -60,8 +60,9 @@ void bench_env_read(struct bench *b)
 	else
 		snprintf(e->pinning, sizeof(e->pinning), "none");
 	snprintf(e->pages, sizeof(e->pages),
-		 "mem tests with 4 KiB (-pg4K) and 2 MiB (-pg2M) pages in both worlds; "
-		 "the backing each got is in the note column");
+		 "mem tests with the page sizes mem.pages asks for (default 4K,2M; tests "
+		 "-pg4K, -pg2M, -pg1G) in both worlds; the backing each got is in the "
+		 "note column");
 	snprintf(e->guest_ram, sizeof(e->guest_ram), "%llu MiB, THP-backed, 1 vCPU",
 		 (unsigned long long)(b->o.mem >> 20));
 }

@@ -3,7 +3,7 @@
  * process and print the same RESULT lines the guest prints.
  *   WORKLOAD  cpu, mem, exits, blk, net, all, or a comma-separated list
  *   ARGS      key=value options, as on the guest command line (reps=,
- *             mem.max=, mem.bytes=, mem.steps=, cpu.bytes=, cpu.sieve=,
+ *             mem.max=, mem.bytes=, mem.steps=, mem.pages=, cpu.bytes=, cpu.sieve=,
  *             cpu.mat=, exits.iters=, blk.bytes=, blk.ops=, net.ip=,
  *             net.peer=, net.pings=, net.window=, net.frames=), plus
  *             cpu=N to pin to CPU N, blk.file=FILE for the disk and
@@ -29,6 +29,9 @@ int main(int argc, char **argv)
 			"  reps=N        repetitions (1)\n"
 			"  mem.max=SIZE  largest working set (64M); mem.bytes=SIZE (256M)\n"
 			"  mem.steps=N   pointer-chase loads per test (4194304)\n"
+			"  mem.pages=LIST page sizes measured, of 4K,2M,1G (4K,2M); 2M uses reserved\n"
+			"                hugetlb pages or else THP, 1G reserved hugetlb pages only;\n"
+			"                one that cannot be had gives a SKIP line with the reason\n"
 			"  cpu.bytes=SIZE cpu.sieve=N cpu.mat=N exits.iters=N\n"
 			"  cpu=N         pin to CPU N\n"
 			"  blk.file=FILE the blk workload's disk (or --disk FILE): a file or block\n"

@@ -78,8 +78,10 @@ int plat_buf_alloc(size_t size, size_t page_size, struct plat_buf *b)
 	b->page_size = page_size;
 	if (page_size == 4096) {
 		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED)
+		if (p == MAP_FAILED) {
+			b->how = "mmap-failed";
 			return -PLAT_ENOMEM;
+		}
 		madvise(p, len, MADV_NOHUGEPAGE);
 		b->how = "4k";
 	} else {
@@ -91,13 +93,17 @@ int plat_buf_alloc(size_t size, size_t page_size, struct plat_buf *b)
 		if (p != MAP_FAILED) {
 			b->how = page_size == PG_2M ? "hugetlb-2m" : "hugetlb-1g";
 		} else if (page_size == PG_2M) {
+			int hugetlb_errno = errno;
+
 			/* No reserved huge pages: an aligned THP region instead. */
 			uint8_t *raw = mmap(NULL, len + PG_2M, PROT_READ | PROT_WRITE,
 					    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 			uintptr_t a;
 
-			if (raw == MAP_FAILED)
+			if (raw == MAP_FAILED) {
+				b->how = "mmap-failed";
 				return -PLAT_ENOMEM;
+			}
 			a = ((uintptr_t)raw + PG_2M - 1) & ~(uintptr_t)(PG_2M - 1);
 			if (a > (uintptr_t)raw)
 				munmap(raw, a - (uintptr_t)raw);
@@ -105,10 +111,15 @@ int plat_buf_alloc(size_t size, size_t page_size, struct plat_buf *b)
 			p = (void *)a;
 			if (madvise(p, len, MADV_HUGEPAGE)) {
 				munmap(p, len);
+				b->how = hugetlb_errno == ENOMEM ? "no-reserved-hugetlb-2m-pages-and-no-thp"
+								 : "no-hugetlb-2m-pages-and-no-thp";
 				return -PLAT_EUNSUPPORTED;
 			}
 			b->how = "thp-2m";
 		} else {
+			/* No transparent counterpart: 1 GiB pages are reserved ones or none. */
+			b->how = errno == ENOMEM ? "no-reserved-hugetlb-1g-pages"
+						 : "kernel-lacks-hugetlb-1g-pages";
 			return -PLAT_EUNSUPPORTED;
 		}
 	}

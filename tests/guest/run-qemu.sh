@@ -5,6 +5,9 @@
 #      workload and exits through isa-debug-exit with success (status 1);
 #   2. each cpu and mem test's checksum equals kvmini-native's;
 #   3. each exits test gave a RESULT or a SKIP line;
+#   3b. mem with 1 GiB pages (mem.pages=1G): under -cpu max (pdpe1gb) and
+#      3 GiB of RAM every test runs on pt-1g with kvmini-native's 4 KiB-page
+#      checksums; under QEMU's default CPU (no pdpe1gb) a SKIP says why;
 #   4. booted again with a device tree module (made by mkfdt), the guest
 #      takes its command line from /chosen bootargs;
 #   5. blk: the guest's virtio-blk driver on a temporary raw image (QEMU
@@ -144,6 +147,32 @@ for t in cpuid pio-read mmio-read hypercall timer-wake; do
 		fail "exits/$t: no RESULT or SKIP line from the guest"
 	fi
 done
+
+# --- 3b. 1 GiB pages ---
+PG_OPTS="mem.max=64K mem.bytes=256K mem.steps=10000"
+rc=$(boot "$tmp/pg1g.log" "workload=mem mem.pages=1G $PG_OPTS" -cpu max -m 3G)
+booted "$tmp/pg1g" "$rc" "mem.pages=1G under -cpu max"
+# shellcheck disable=SC2086  # PG_OPTS is a list of words
+"$NATIVE" mem mem.pages=4K $PG_OPTS >"$tmp/native-pg.out" 2>&1 ||
+	fail "kvmini-native mem exited with $?"
+checksums "$tmp/native-pg.out" | sed 's/-pg4K / /' >"$tmp/native-pg.ck"
+checksums "$tmp/pg1g.out" | sed 's/-pg1G / /' >"$tmp/pg1g.ck"
+if [ -s "$tmp/native-pg.ck" ] && [ "$(grep -c '^RESULT .*-pg1G .*label=pt-1g$' "$tmp/pg1g.out")" -eq \
+	"$(wc -l <"$tmp/native-pg.ck")" ] && cmp -s "$tmp/pg1g.ck" "$tmp/native-pg.ck"; then
+	pass "mem on 1 GiB pages (pt-1g): every checksum equals kvmini-native's on 4 KiB pages"
+else
+	fail "mem on 1 GiB pages: results differ from kvmini-native's"
+	grep -E '^(RESULT|SKIP)' "$tmp/pg1g.out"
+fi
+rc=$(boot "$tmp/nopg1g.log" "workload=mem mem.pages=1G $PG_OPTS")
+tr -d '\r' <"$tmp/nopg1g.log" >"$tmp/nopg1g.out"
+if [ "$rc" = 1 ] && grep -q '^SKIP world=vm workload=mem test=all-pg1G reason=cpu-lacks-pdpe1gb$' \
+	"$tmp/nopg1g.out" && ! grep -q '^RESULT' "$tmp/nopg1g.out"; then
+	pass "mem.pages=1G without pdpe1gb: SKIP with the reason, no fallback"
+else
+	fail "mem.pages=1G without pdpe1gb (QEMU status $rc)"
+	grep -E '^(RESULT|SKIP|DONE)' "$tmp/nopg1g.out"
+fi
 
 # --- 2. the device-tree module ---
 if [ -x "$MKFDT" ]; then
