@@ -170,6 +170,7 @@ int bench_parse(const char *args, uint64_t default_mem_max, struct bench_opts *o
 		.cpu_sieve = 10000000,
 		.cpu_mat = 128,
 		.exits_iters = 100000,
+		.exits_timer = PLAT_WAKE_PERIODIC,
 		.pin_cpu = -1u,
 		.blk_bytes = 64ull << 20,
 		.blk_ops = 4096,
@@ -213,6 +214,15 @@ int bench_parse(const char *args, uint64_t default_mem_max, struct bench_opts *o
 		}
 		if (streq_n(tok, "net.tap", klen)) {
 			if (copy_str(o->net_tap, sizeof(o->net_tap), eq + 1, vlen))
+				return -PLAT_EINVAL;
+			continue;
+		}
+		if (streq_n(tok, "exits.timer", klen)) {
+			if (streq_n(eq + 1, "periodic", vlen))
+				o->exits_timer = PLAT_WAKE_PERIODIC;
+			else if (streq_n(eq + 1, "oneshot", vlen))
+				o->exits_timer = PLAT_WAKE_ONESHOT;
+			else
 				return -PLAT_EINVAL;
 			continue;
 		}

@@ -64,6 +64,21 @@ enum plat_op {
 /* Timer delay used by PLAT_OP_HLT_WAKE; the reported cost excludes it. */
 #define PLAT_WAKE_DELAY_NS 50000u
 
+/* How PLAT_OP_HLT_WAKE arms the local APIC timer (option exits.timer). */
+enum plat_wake_timer {
+	PLAT_WAKE_PERIODIC,  /* periodic (default): should a wake-up interrupt be
+			      * lost, the next period still ends the HLT */
+	PLAT_WAKE_ONESHOT,   /* one-shot: the path most guests use; a lost
+			      * interrupt leaves the CPU halted for good */
+};
+
+/*
+ * plat_set_wake_timer - the timer mode of later PLAT_OP_HLT_WAKE runs, and
+ * so of plat_op_label(PLAT_OP_HLT_WAKE). VM only; natively it has no effect
+ * (the native counterpart is a sleep, whose label says so).
+ */
+void plat_set_wake_timer(enum plat_wake_timer mode);
+
 /*
  * plat_op_label - what op really does in this world, one token without
  * spaces (e.g. "in-port-0x530" or "getppid-syscall(native-counterpart-of-pio)").
@@ -186,6 +201,7 @@ struct bench_opts {
 	uint64_t cpu_sieve;    /* sieve limit */
 	unsigned int cpu_mat;  /* matrix dimension */
 	uint64_t exits_iters;  /* iterations per exit test */
+	enum plat_wake_timer exits_timer; /* timer-wake test's APIC timer mode */
 	unsigned int pin_cpu;  /* native: CPU to pin to, or -1u for none */
 	uint64_t blk_bytes;    /* blk: region of the disk used (clamped to it) */
 	uint64_t blk_ops;      /* blk: requests per random 4 KiB test */

@@ -16,6 +16,7 @@
 uint16_t guest_exit_port = KVMINI_DEBUG_EXIT_PORT;
 static int hypercall_amd;      /* vmmcall rather than vmcall */
 static int hypercall_state;    /* 0 untested, 1 works, -1 #UD */
+static enum plat_wake_timer wake_timer = PLAT_WAKE_PERIODIC;
 
 const char *plat_world(void)
 {
@@ -77,6 +78,11 @@ static inline uint64_t hypercall(uint64_t nr)
 	return nr;
 }
 
+void plat_set_wake_timer(enum plat_wake_timer mode)
+{
+	wake_timer = mode;
+}
+
 const char *plat_op_label(enum plat_op op)
 {
 	switch (op) {
@@ -85,7 +91,9 @@ const char *plat_op_label(enum plat_op op)
 	case PLAT_OP_MMIO: return "read32-0xfe000000";
 	case PLAT_OP_HYPERCALL:
 		return hypercall_amd ? "vmmcall-nr-0xffff" : "vmcall-nr-0xffff";
-	case PLAT_OP_HLT_WAKE: return "hlt-until-lapic-periodic-50us";
+	case PLAT_OP_HLT_WAKE:
+		return wake_timer == PLAT_WAKE_ONESHOT ? "hlt-until-lapic-oneshot-50us"
+						       : "hlt-until-lapic-periodic-50us";
 	case PLAT_OP_COUNT: break;
 	}
 	return "unknown";
@@ -125,7 +133,8 @@ int plat_op_run(enum plat_op op, uint64_t iters)
 		return 0;
 	case PLAT_OP_HLT_WAKE:
 		for (i = 0; i < iters; i++)
-			if (apic_sleep_hlt(PLAT_WAKE_DELAY_NS))
+			if (apic_sleep_hlt(PLAT_WAKE_DELAY_NS,
+					   wake_timer != PLAT_WAKE_ONESHOT))
 				return -PLAT_EUNSUPPORTED;
 		return 0;
 	case PLAT_OP_COUNT:

@@ -46,8 +46,12 @@ uint64_t time_ns(void);
 uint64_t tsc_hz(void);
 int apic_init(void);
 uint64_t apic_timer_hz(void);
-/* apic_sleep_hlt - arm a one-shot timer for ns and HLT until it fires. */
-int apic_sleep_hlt(uint64_t ns);
+/*
+ * apic_sleep_hlt - arm the timer for ns, periodic (periodic != 0) or
+ * one-shot, HLT until it fires, then stop it. Returns 0, or -1 without a
+ * calibrated timer.
+ */
+int apic_sleep_hlt(uint64_t ns, int periodic);
 
 /* bootinfo.c: what the loader told us. */
 struct mem_range {

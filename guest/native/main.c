@@ -3,9 +3,10 @@
  * process and print the same RESULT lines the guest prints.
  *   WORKLOAD  cpu, mem, exits, blk, net, all, or a comma-separated list
  *   ARGS      key=value options, as on the guest command line (reps=,
- *             mem.max=, mem.bytes=, mem.steps=, mem.pages=, cpu.bytes=, cpu.sieve=,
- *             cpu.mat=, exits.iters=, blk.bytes=, blk.ops=, net.ip=,
- *             net.peer=, net.pings=, net.window=, net.frames=), plus
+ *             mem.max=, mem.bytes=, mem.steps=, mem.pages=, cpu.bytes=,
+ *             cpu.sieve=, cpu.mat=, exits.iters=, exits.timer=, blk.bytes=,
+ *             blk.ops=, net.ip=, net.peer=, net.pings=, net.window=,
+ *             net.frames=), plus
  *             cpu=N to pin to CPU N, blk.file=FILE for the disk and
  *             net.tap=NAME for the NIC (also as --disk FILE, --net tap=NAME)
  */
@@ -33,6 +34,7 @@ int main(int argc, char **argv)
 			"                hugetlb pages or else THP, 1G reserved hugetlb pages only;\n"
 			"                one that cannot be had gives a SKIP line with the reason\n"
 			"  cpu.bytes=SIZE cpu.sieve=N cpu.mat=N exits.iters=N\n"
+			"  exits.timer=periodic|oneshot  the VM's timer-wake mode; no effect here\n"
 			"  cpu=N         pin to CPU N\n"
 			"  blk.file=FILE the blk workload's disk (or --disk FILE): a file or block\n"
 			"                device, at least 4 KiB, written over; io_uring, O_DIRECT when\n"

@@ -136,6 +136,11 @@ void plat_buf_free(struct plat_buf *b)
 	b->ptr = NULL;
 }
 
+void plat_set_wake_timer(enum plat_wake_timer mode)
+{
+	(void)mode;   /* a sleep has no timer mode to choose */
+}
+
 const char *plat_op_label(enum plat_op op)
 {
 	switch (op) {

@@ -4,7 +4,8 @@
 #   1. QEMU's Multiboot loader accepts the image, the guest runs every
 #      workload and exits through isa-debug-exit with success (status 1);
 #   2. each cpu and mem test's checksum equals kvmini-native's;
-#   3. each exits test gave a RESULT or a SKIP line;
+#   3. each exits test gave a RESULT or a SKIP line; the timer wake-up ran
+#      periodic by default and one-shot with exits.timer=oneshot (its label);
 #   3b. mem with 1 GiB pages (mem.pages=1G): under -cpu max (pdpe1gb) and
 #      3 GiB of RAM every test runs on pt-1g with kvmini-native's 4 KiB-page
 #      checksums; under QEMU's default CPU (no pdpe1gb) a SKIP says why;
@@ -147,6 +148,21 @@ for t in cpuid pio-read mmio-read hypercall timer-wake; do
 		fail "exits/$t: no RESULT or SKIP line from the guest"
 	fi
 done
+
+if grep -q '^RESULT world=vm workload=exits test=timer-wake .* label=hlt-until-lapic-periodic-50us$' \
+	"$tmp/vm.out"; then
+	pass "exits/timer-wake: periodic APIC timer by default"
+else
+	fail "exits/timer-wake: no periodic-timer RESULT by default"
+fi
+rc=$(boot "$tmp/oneshot.log" "workload=exits exits.iters=2000 exits.timer=oneshot")
+booted "$tmp/oneshot" "$rc" "exits.timer=oneshot"
+if grep -q '^RESULT world=vm workload=exits test=timer-wake .* label=hlt-until-lapic-oneshot-50us$' \
+	"$tmp/oneshot.out"; then
+	pass "exits/timer-wake: one-shot APIC timer with exits.timer=oneshot"
+else
+	fail "exits/timer-wake: no one-shot-timer RESULT with exits.timer=oneshot"
+fi
 
 # --- 3b. 1 GiB pages ---
 PG_OPTS="mem.max=64K mem.bytes=256K mem.steps=10000"
