@@ -1,7 +1,8 @@
 /*
  * bootinfo.c - read the Multiboot information (command line, memory map,
  * modules) and, when a module holds a flattened device tree, the FDT kvmini
- * provides (see include/kvmini_guest_abi.h).
+ * provides (see include/kvmini_guest_abi.h), its PCI functions (/pci)
+ * included.
  */
 #include "gfdt.h"
 #include "kvmini_guest_abi.h"
@@ -61,6 +62,47 @@ static int is_fdt_module(const struct mb_module *m)
 	return last[0] == 'f' && last[1] == 'd' && last[2] == 't' && last[3] == '\0';
 }
 
+/* A 4-byte property of node as a number; 0 if it is there, else -1. */
+static int prop_u32(const void *fdt, int node, const char *name, uint32_t *v)
+{
+	int len;
+	const void *p = fdt_getprop(fdt, node, name, &len);
+
+	if (!p || len != 4)
+		return -1;
+	*v = be32(p);
+	return 0;
+}
+
+/* The functions /pci lists; without a kvmini /pci node, none (bus scan). */
+static void parse_pci(const void *fdt, struct boot_info *bi)
+{
+	int node = fdt_path_offset(fdt, "/pci"), child;
+
+	if (node < 0 || fdt_node_check_compatible(fdt, node, "kvmini,pci-cam") != 0)
+		return;
+	bi->fdt_has_pci = 1;
+	for (child = fdt_first_subnode(fdt, node); child >= 0;
+	     child = fdt_next_subnode(fdt, child)) {
+		uint32_t reg, vendor, device;
+		struct pci_dev *d;
+
+		if (prop_u32(fdt, child, "reg", &reg) || prop_u32(fdt, child, "vendor-id", &vendor) ||
+		    prop_u32(fdt, child, "device-id", &device)) {
+			con_printf("# guest: fdt: /pci/%s lacks reg, vendor-id or device-id; "
+				   "ignored\n", fdt_get_name(fdt, child, 0));
+			continue;
+		}
+		if (bi->fdt_npci++ >= PCI_MAX_LISTED)
+			continue;
+		d = &bi->fdt_pci[bi->fdt_npci - 1];
+		d->slot = (uint8_t)((reg >> 11) & 0x1f);
+		d->fn = (uint8_t)((reg >> 8) & 0x7);
+		d->vendor = (uint16_t)vendor;
+		d->device = (uint16_t)device;
+	}
+}
+
 static void parse_fdt(const void *fdt, struct boot_info *bi)
 {
 	const void *p;
@@ -88,6 +130,7 @@ static void parse_fdt(const void *fdt, struct boot_info *bi)
 	if (node >= 0)
 		for (i = fdt_first_subnode(fdt, node); i >= 0; i = fdt_next_subnode(fdt, i))
 			bi->fdt_cpus++;
+	parse_pci(fdt, bi);
 }
 
 int bootinfo_parse(uint32_t magic, uint32_t info, struct boot_info *bi)

@@ -12,5 +12,6 @@ const void *fdt_getprop(const void *fdt, int nodeoffset, const char *name, int *
 int fdt_first_subnode(const void *fdt, int offset);
 int fdt_next_subnode(const void *fdt, int offset);
 const char *fdt_get_name(const void *fdt, int nodeoffset, int *lenp);
+int fdt_node_check_compatible(const void *fdt, int nodeoffset, const char *compatible);
 
 #endif

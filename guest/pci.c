@@ -1,5 +1,6 @@
 /* pci.c - see pci.h. */
 #include "pci.h"
+#include "platform.h"
 #include "x86.h"
 
 #define CFG_ADDR     0xcf8
@@ -11,6 +12,10 @@
 #define MAX_CAPS     48     /* (256 - 64) / 4: more means a loop */
 #define BAR_IO       0x1u
 #define BAR_TYPE_64  0x4u
+
+static struct pci_dev listed[PCI_MAX_LISTED];
+static unsigned int nr_listed;
+static int use_listed;   /* search listed[] instead of scanning bus 0 */
 
 static void select_reg(const struct pci_dev *d, unsigned int off)
 {
@@ -46,9 +51,52 @@ void pci_write16(const struct pci_dev *d, unsigned int off, uint16_t v)
 	outw((uint16_t)(CFG_DATA + (off & 2)), v);
 }
 
+unsigned int pci_use_list(const struct pci_dev *list, unsigned int n)
+{
+	unsigned int i;
+
+	use_listed = 1;
+	nr_listed = 0;
+	for (i = 0; i < n; i++) {
+		struct pci_dev f = { .slot = list[i].slot, .fn = list[i].fn };
+		uint32_t id;
+
+		if (f.slot >= MAX_SLOTS || f.fn >= MAX_FNS) {
+			con_printf("# guest: pci: the fdt lists %02x.%x, which cannot exist; "
+				   "left out\n", list[i].slot, list[i].fn);
+			continue;
+		}
+		id = pci_read32(&f, PCI_VENDOR_ID);
+		f.vendor = (uint16_t)id;
+		f.device = (uint16_t)(id >> 16);
+		if (f.vendor != list[i].vendor || f.device != list[i].device) {
+			con_printf("# guest: pci: the fdt lists 00:%02x.%u as %04x:%04x, but it "
+				   "holds %04x:%04x; left out\n", f.slot, f.fn, list[i].vendor,
+				   list[i].device, f.vendor, f.device);
+			continue;
+		}
+		if (nr_listed == PCI_MAX_LISTED) {
+			con_printf("# guest: pci: more than %u functions listed; the rest left out\n",
+				   PCI_MAX_LISTED);
+			break;
+		}
+		listed[nr_listed++] = f;
+	}
+	return nr_listed;
+}
+
 int pci_find(pci_match_fn match, void *ctx, unsigned int skip, struct pci_dev *d)
 {
-	unsigned int slot, fn;
+	unsigned int slot, fn, i;
+
+	if (use_listed) {
+		for (i = 0; i < nr_listed; i++)
+			if (match(&listed[i], ctx) && skip-- == 0) {
+				*d = listed[i];
+				return 0;
+			}
+		return -1;
+	}
 
 	for (slot = 0; slot < MAX_SLOTS; slot++) {
 		for (fn = 0; fn < MAX_FNS; fn++) {

@@ -1,6 +1,7 @@
 /*
  * pci.h - PCI bus 0 for the guest's drivers: configuration space through
- * mechanism #1 (ports 0xcf8/0xcfc), a scan for a function by ID, the
+ * mechanism #1 (ports 0xcf8/0xcfc), a search for a function by ID (among
+ * the functions the device tree lists, or else a scan of bus 0), the
  * capability list and base address registers. Guest-only.
  */
 #ifndef GUEST_PCI_H
@@ -22,6 +23,7 @@
 #define PCI_STATUS_CAP_LIST 0x0010
 
 #define PCI_NUM_BARS       6
+#define PCI_MAX_LISTED     32   /* functions pci_use_list keeps */
 
 /* One function on bus 0. */
 struct pci_dev {
@@ -47,10 +49,20 @@ void pci_write16(const struct pci_dev *d, unsigned int off, uint16_t v);
 void pci_write32(const struct pci_dev *d, unsigned int off, uint32_t v);
 
 /*
+ * pci_use_list - search only these n functions from now on (the device
+ * tree's /pci children), rather than scanning bus 0. Each is checked first:
+ * one whose configuration space does not hold the listed vendor and device
+ * IDs is left out with a console line. Keeps at most PCI_MAX_LISTED.
+ * Returns how many were kept.
+ */
+unsigned int pci_use_list(const struct pci_dev *list, unsigned int n);
+
+/*
  * pci_match_fn - decides whether a function is wanted; ctx is passed on.
- * pci_find - scan bus 0 (every slot, and functions 1-7 of multi-function
- * devices) and fill *d with the skip+1'th function match accepts. Returns 0,
- * or -1 when there is none.
+ * pci_find - fill *d with the skip+1'th function match accepts: among the
+ * functions given to pci_use_list, in their order, or without such a list
+ * by a scan of bus 0 (every slot, and functions 1-7 of multi-function
+ * devices). Returns 0, or -1 when there is none.
  */
 typedef int (*pci_match_fn)(const struct pci_dev *d, void *ctx);
 int pci_find(pci_match_fn match, void *ctx, unsigned int skip, struct pci_dev *d);

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pci.h"
+
 /* libc.c: what the runtime and libfdt use from a C library. */
 void *memset(void *d, int c, size_t n);
 void *memcpy(void *d, const void *s, size_t n);
@@ -67,6 +69,9 @@ struct boot_info {
 	unsigned int fdt_cpus;
 	uint64_t fdt_mem;        /* bytes of RAM the FDT lists */
 	uint32_t exit_port;
+	int fdt_has_pci;         /* the FDT has kvmini's /pci: its list is complete */
+	unsigned int fdt_npci;   /* functions /pci lists (may exceed PCI_MAX_LISTED) */
+	struct pci_dev fdt_pci[PCI_MAX_LISTED];  /* the first of them */
 };
 int bootinfo_parse(uint32_t magic, uint32_t info, struct boot_info *bi);
 

@@ -1,7 +1,8 @@
 /*
  * start.c - the guest's main line, called from boot.S in 64-bit mode:
  * console, stack-protector canary, interrupts, boot information, clocks,
- * memory, then the workloads the command line asks for.
+ * memory, the PCI functions the device tree lists, then the workloads the
+ * command line asks for.
  */
 #include "kvmini_guest_abi.h"
 #include "platform.h"
@@ -37,8 +38,14 @@ void guest_start(uint32_t magic, uint32_t info)
 		   (unsigned long long)(apic_timer_hz() / 1000),
 		   (unsigned long long)(mm_free_bytes() >> 20), boot.have_fdt ? "yes" : "no");
 	if (boot.have_fdt)
-		con_printf(" (%u cpus, %llu MiB, exit port %#x)", boot.fdt_cpus,
+		con_printf(" (%u cpus, %llu MiB, exit port %#x", boot.fdt_cpus,
 			   (unsigned long long)(boot.fdt_mem >> 20), boot.exit_port);
-	con_printf("\n");
+	if (boot.fdt_has_pci)
+		con_printf(", %u pci device%s", boot.fdt_npci, boot.fdt_npci == 1 ? "" : "s");
+	con_printf("%s\n", boot.have_fdt ? ")" : "");
+	/* The device tree's PCI functions are all there are; else scan bus 0. */
+	if (boot.fdt_has_pci)
+		pci_use_list(boot.fdt_pci, boot.fdt_npci < PCI_MAX_LISTED ? boot.fdt_npci
+									    : PCI_MAX_LISTED);
 	plat_exit(bench_main(boot.cmdline, GUEST_DEFAULT_MEM_MAX));
 }

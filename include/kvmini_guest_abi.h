@@ -23,8 +23,21 @@
  *                     (isa-debug-exit: a 32-bit write of v stops the VM with
  *                     exit status (v << 1) | 1)
  *   /kvmini/serial@3f8  compatible = "ns16550a"; port = <0x3f8>; irq = <4>
- *   /kvmini/<dev>@<n>   further device entries (virtio-pci later), each with
- *                     a "compatible" string; guests skip what they do not know.
+ *   /kvmini/<dev>@<n>   further device entries, each with a "compatible"
+ *                     string; guests skip what they do not know.
+ *   /pci              compatible = "kvmini,pci-cam"; device_type = "pci";
+ *                     the host bridge of bus 0, configuration mechanism #1:
+ *                     config-port = <0xcf8>; config-port-size = <8>
+ *                     (address at 0xcf8, data at 0xcfc); bus-range = <0 0>;
+ *                     mmio-window = <addr size> (2 + 2 cells: where the BARs
+ *                     are placed, below 4 GiB); #address-cells = <1>;
+ *                     #size-cells = <0>
+ *   /pci/<what>@S,F   one node per function besides the host bridge, all of
+ *                     them (a guest need not scan): <what> is virtio-blk,
+ *                     virtio-net or pci-function; reg = <S << 11 | F << 8>
+ *                     (slot S, function F: the CONFIG_ADDRESS bits);
+ *                     vendor-id, device-id, class-code = <...>;
+ *                     compatible = "pciVVVV,DDDD" (hex IDs)
  * The memory reservation block lists [EBDA, 1 MiB).
  */
 #ifndef KVMINI_GUEST_ABI_H

@@ -373,3 +373,27 @@ int multiboot_load(struct guest_mem *m, const uint8_t *img, size_t len,
 	boot->load_end = mi.load_end;
 	return 0;
 }
+
+int multiboot_replace_fdt(struct guest_mem *m, struct multiboot_boot *boot,
+			  const void *fdt, size_t fdt_len, struct kvmini_error *err)
+{
+	uint8_t *area = gmem_ptr(m, MB_INFO_ADDR, MB_INFO_MAX), *dst;
+	struct mb_module mod;
+
+	if (!boot->fdt || !fdt || !fdt_len || !area)
+		return set_err(err, EINVAL, "no device tree module to replace");
+	if (fdt_len > MB_FDT_MAX)
+		return set_err(err, E2BIG, "device tree is %zu bytes; the limit is %llu",
+			       fdt_len, (unsigned long long)MB_FDT_MAX);
+	dst = gmem_ptr(m, MB_FDT_ADDR, fdt_len);
+	if (!dst)
+		return set_err(err, EFAULT, "guest RAM does not cover the device tree area");
+	memcpy(&mod, area + OFF_MODS, sizeof(mod));
+	if (mod.mod_start != boot->fdt)
+		return set_err(err, EINVAL, "module 0 is not the device tree");
+	memcpy(dst, fdt, fdt_len);
+	mod.mod_end = (uint32_t)(MB_FDT_ADDR + fdt_len);
+	memcpy(area + OFF_MODS, &mod, sizeof(mod));
+	boot->fdt_size = (uint32_t)fdt_len;
+	return 0;
+}

@@ -70,4 +70,14 @@ int multiboot_load(struct guest_mem *m, const uint8_t *img, size_t len,
 		   const char *cmdline, const void *fdt, size_t fdt_len,
 		   struct multiboot_boot *boot, struct kvmini_error *err) MUST_CHECK;
 
+/*
+ * multiboot_replace_fdt - put a new device tree (fdt_len bytes) in place of
+ * the module multiboot_load gave the guest, before the guest runs: for what
+ * is only known once the devices exist. Updates the module's end and boot.
+ * Returns 0, -EINVAL if boot has no FDT module, -E2BIG or -EFAULT with err
+ * filled.
+ */
+int multiboot_replace_fdt(struct guest_mem *m, struct multiboot_boot *boot,
+			  const void *fdt, size_t fdt_len, struct kvmini_error *err) MUST_CHECK;
+
 #endif

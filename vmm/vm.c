@@ -91,7 +91,10 @@ static int is_multiboot(const struct mapped_file *k)
 	return multiboot_parse(k->data, k->len, &mi, NULL) == 0;
 }
 
-/* A Multiboot kernel (e.g. guest/) gets its boot information as an FDT module. */
+/*
+ * A Multiboot kernel (e.g. guest/) gets its boot information as an FDT
+ * module; /pci joins it once the devices exist (add_devices_to_fdt).
+ */
 static int load_multiboot(struct kvmini_vm *vm, const struct kvmini_config *cfg,
 			  const struct mapped_file *k, struct kvmini_error *err)
 {
@@ -108,6 +111,31 @@ static int load_multiboot(struct kvmini_vm *vm, const struct kvmini_config *cfg,
 	free(fdt);
 	if (!r)
 		vm->multiboot = 1;
+	return r;
+}
+
+/*
+ * A Multiboot guest's device tree once the devices exist: the tree loaded
+ * with the kernel (before /dev/kvm was opened) gets /pci added.
+ */
+static int add_devices_to_fdt(struct kvmini_vm *vm, const struct kvmini_config *cfg,
+			      struct kvmini_error *err)
+{
+	struct kvfdt_pci_fn fns[PCI_MAX_SLOTS];
+	struct kvfdt_pci pci;
+	struct kvfdt_params p = { .mem = &vm->mem, .cmdline = cfg->cmdline,
+				  .ncpus = vm->ncpus, .exit_port = KVMINI_DEBUG_EXIT_PORT,
+				  .pci = &pci };
+	void *fdt = NULL;
+	size_t fdt_len = 0;
+	int r;
+
+	kvfdt_describe_pci(&vm->mach.pci, fns, PCI_MAX_SLOTS, &pci);
+	r = kvfdt_build(&p, &fdt, &fdt_len, err);
+	if (r)
+		return r;
+	r = multiboot_replace_fdt(&vm->mem, &vm->mb, fdt, fdt_len, err);
+	free(fdt);
 	return r;
 }
 
@@ -314,6 +342,11 @@ int kvmini_vm_create(const struct kvmini_config *cfg, struct kvmini_vm **out,
 	r = create_nics(vm, cfg, err);
 	if (r)
 		goto fail;
+	if (vm->multiboot) {
+		r = add_devices_to_fdt(vm, cfg, err);
+		if (r)
+			goto fail;
+	}
 	vm->vcpus = calloc(vm->ncpus, sizeof(*vm->vcpus));
 	if (!vm->vcpus) {
 		r = set_err(err, ENOMEM, "out of memory");

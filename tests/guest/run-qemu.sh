@@ -11,6 +11,10 @@
 #      checksums; under QEMU's default CPU (no pdpe1gb) a SKIP says why;
 #   4. booted again with a device tree module (made by mkfdt), the guest
 #      takes its command line from /chosen bootargs;
+#   4b. with /pci in that tree (mkfdt --pci), the guest counts the listed
+#      functions on its boot line and its drivers use them: a disk listed at
+#      QEMU's slot 5 works, a listing whose IDs are not what the slot holds
+#      is left out (and bus 0 is not scanned instead);
 #   5. blk: the guest's virtio-blk driver on a temporary raw image (QEMU
 #      virtio-blk-pci, modern only) gives every blk test, with the same
 #      checksums as kvmini-native on a second image, and both images end
@@ -207,6 +211,42 @@ if [ -x "$MKFDT" ]; then
 	fi
 else
 	echo "skip device tree check: $MKFDT not built (make guest-qemu builds it)"
+fi
+
+# --- 4b. /pci in the device tree ---
+if [ -x "$MKFDT" ]; then
+	truncate -s 8M "$tmp/pci.img"
+	PCI_BLK="workload=blk blk.bytes=1M blk.ops=20"
+	if ! "$MKFDT" "$tmp/pci.dtb" 512 2 "$PCI_BLK" --pci 5:1af4:1042 6:1af4:1041 ||
+		! "$MKFDT" "$tmp/badpci.dtb" 512 2 "$PCI_BLK" --pci 5:1af4:1041; then
+		fail "mkfdt --pci failed"
+	fi
+	rc=$(boot "$tmp/pci.log" "" -initrd "$tmp/pci.dtb fdt" \
+		-drive "if=none,id=d0,file=$tmp/pci.img,format=raw" \
+		-device virtio-blk-pci,drive=d0,disable-legacy=on,addr=5 \
+		-netdev user,id=n0 -device virtio-net-pci,netdev=n0,disable-legacy=on,addr=6)
+	booted "$tmp/pci" "$rc" "/pci lists virtio-blk at 00:05.0 and virtio-net at 00:06.0"
+	if grep -q 'fdt yes (2 cpus, 512 MiB, exit port 0xf4, 2 pci devices)' "$tmp/pci.out" &&
+		grep -q '^# blk: virtio-blk-pci 1af4:1042 at 00:05.0 ' "$tmp/pci.out" &&
+		grep -q '^RESULT world=vm workload=blk test=rand-read-4K-qd1 ' "$tmp/pci.out" &&
+		! grep -q 'left out' "$tmp/pci.out"; then
+		pass "/pci: 2 functions on the boot line, the disk found through the list"
+	else
+		fail "/pci: functions not counted or the disk not found through them"
+		grep '^#' "$tmp/pci.out"
+	fi
+	rc=$(boot "$tmp/badpci.log" "" -initrd "$tmp/badpci.dtb fdt" \
+		-drive "if=none,id=d0,file=$tmp/pci.img,format=raw" \
+		-device virtio-blk-pci,drive=d0,disable-legacy=on,addr=5)
+	booted "$tmp/badpci" "$rc" "/pci with the wrong IDs for 00:05.0"
+	if grep -q '^# guest: pci: the fdt lists 00:05.0 as 1af4:1041, but it holds 1af4:1042; left out' \
+		"$tmp/badpci.out" &&
+		grep -q '^SKIP world=vm workload=blk test=all reason=no-disk' "$tmp/badpci.out"; then
+		pass "/pci: a listing that does not match the slot is left out, no scan instead"
+	else
+		fail "/pci: a wrong listing was not left out"
+		grep -E '^(#|SKIP)' "$tmp/badpci.out"
+	fi
 fi
 
 # --- 5. blk: virtio-blk-pci on a raw image, against kvmini-native ---

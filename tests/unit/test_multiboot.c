@@ -2,7 +2,8 @@
  * test_multiboot.c - the Multiboot 1 loader on crafted images: missing or
  * damaged headers, truncation, images outside RAM or below 1 MiB, address
  * arithmetic that wraps, ELF64 program headers; a valid image and the
- * information it gets (memory, map, command line, FDT module); every
+ * information it gets (memory, map, command line, FDT module); the FDT
+ * module replaced once the devices exist; every
  * truncation of a valid image; the guest/ image when it has been built.
  */
 #include <criterion/criterion.h>
@@ -254,6 +255,35 @@ Test(multiboot, no_fdt_no_module_and_limits)
 	cr_assert_eq(load(sizeof(img), long_cl, NULL, 0, &b), -E2BIG);
 	free(long_cl);
 	cr_assert_eq(load(sizeof(img), NULL, ram, MB_FDT_MAX + 1, &b), -E2BIG);
+}
+
+Test(multiboot, replace_fdt)
+{
+	static const uint8_t fdt[] = { 0xd0, 0x0d, 0xfe, 0xed, 1, 2, 3, 4 };
+	uint8_t bigger[64];
+	const struct mb_module *mod;
+	struct multiboot_boot b, none;
+	struct mb_info info;
+
+	memset(bigger, 0x5a, sizeof(bigger));
+	make_valid();
+	cr_assert_eq(load(sizeof(img), NULL, fdt, sizeof(fdt), &b), 0, "%s", err.msg);
+	cr_assert_eq(multiboot_replace_fdt(&mem, &b, bigger, sizeof(bigger), &err), 0, "%s",
+		     err.msg);
+	memcpy(&info, ram + b.info, sizeof(info));
+	cr_assert_eq(info.mods_count, 1);
+	mod = (const struct mb_module *)(ram + info.mods_addr);
+	cr_assert_eq(mod->mod_start, MB_FDT_ADDR);
+	cr_assert_eq(mod->mod_end - mod->mod_start, sizeof(bigger));
+	cr_assert_str_eq((const char *)ram + mod->string, "fdt");
+	cr_assert_eq(memcmp(ram + MB_FDT_ADDR, bigger, sizeof(bigger)), 0);
+	cr_assert_eq(b.fdt_size, sizeof(bigger));
+
+	cr_assert_eq(multiboot_replace_fdt(&mem, &b, ram, MB_FDT_MAX + 1, &err), -E2BIG);
+	cr_assert_eq(multiboot_replace_fdt(&mem, &b, NULL, 0, &err), -EINVAL);
+	cr_assert_eq(load(sizeof(img), NULL, NULL, 0, &none), 0, "%s", err.msg);
+	cr_assert_eq(multiboot_replace_fdt(&mem, &none, fdt, sizeof(fdt), &err), -EINVAL,
+		     "no module to replace");
 }
 
 /* ELF64 images without the address fields. */
