@@ -221,5 +221,6 @@ $(B)/tests/unit/test_fdt: LDLIBS += -lfdt
 # Tests of guest/ code include the source they test.
 $(B)/tests/unit/test_pkt: guest/pkt.c guest/pkt.h
 $(B)/tests/unit/test_wl_util: guest/wl_util.h guest/platform.h
+$(B)/tests/unit/test_bench_opts: guest/bench.c guest/platform.h
 
 -include $(GUEST_OBJS:.o=.d) $(NATIVE_OBJS:.o=.d)
