@@ -2,7 +2,8 @@
 # bench.sh - kvmini bench end to end on a real /dev/kvm (run through
 # with-kvm): two measured repetitions and one warm-up per world with tiny
 # sizes; the table, results.csv, results.json, runs.csv and ratios.svg must
-# exist, every cpu and mem test must have a VM/native ratio, the checksums
+# exist, every cpu and mem test must have a VM/native ratio, and every blk and
+# net test too (a scratch disk image and a tap made here), the checksums
 # must agree between the worlds, and the runs must be interleaved with the
 # first world alternating. Also `kvmini native` and its error when
 # kvmini-native is missing.
@@ -15,9 +16,21 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 O=${O:-build}
 opts="mem.max=64K mem.bytes=512K mem.steps=20000 cpu.bytes=64K cpu.sieve=100000 cpu.mat=32 exits.iters=500"
+opts="$opts blk.bytes=4M blk.ops=200 net.pings=200 net.window=16 net.frames=2000"
+opts="$opts net.ip=10.79.7.2 net.peer=10.79.7.1"
 work=$(mktemp -d "${TMPDIR:-/tmp}/kvmini-bench.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+tap=kvbt$$
+trap 'ip link del "$tap" 2>/dev/null; rm -rf "$work"' EXIT
 out=$work/out
+# The blk and net workloads' disk and tap (the host side carries net.peer).
+io=(--disk "$work/disk.img")
+truncate -s 16M "$work/disk.img"
+if ip tuntap add dev "$tap" mode tap 2>"$work/tap.err" &&
+	ip addr add 10.79.7.1/24 dev "$tap" && ip link set "$tap" up; then
+	io+=(--net "tap=$tap")
+else
+	fail "tap for the net workload" "$(cat "$work/tap.err")"
+fi
 
 # --- kvmini native
 if "$O/kvmini" native cpu cpu.bytes=4K cpu.sieve=1000 cpu.mat=8 >"$work/native.txt" 2>&1 &&
@@ -37,8 +50,8 @@ fi
 
 # --- kvmini bench
 bench() {
-	timeout -k 5 130 "$O/kvmini" bench --reps 2 --warmup 1 --timeout 60 --out "$out" \
-		--args "$opts" >"$work/table.txt" 2>"$work/err.txt"
+	timeout -k 5 160 "$O/kvmini" bench cpu,mem,exits,blk,net --reps 2 --warmup 1 --timeout 60 \
+		--out "$out" "${io[@]}" --args "$opts" >"$work/table.txt" 2>"$work/err.txt"
 }
 bench
 rc=$?
@@ -107,6 +120,15 @@ if [ "$ncpu" -ge 3 ] && [ "$nmem" -ge 12 ] && [ -z "$noratio" ]; then
 	pass "every cpu ($ncpu) and mem ($nmem) test has a VM/native ratio"
 else
 	fail "ratios" "cpu $ncpu, mem $nmem tests; without a ratio: ${noratio:-none}"
+fi
+nio=$(awk -F, 'NR > 1 && ($1 == "blk" || $1 == "net") && $23 ~ /^[0-9.e+-]+$/' "$out/results.csv" | wc -l)
+noio=$(awk -F, 'NR > 1 && ($1 == "blk" || $1 == "net") && $23 !~ /^[0-9.e+-]+$/ { print $1 "/" $2 }' \
+	"$out/results.csv")
+if [ "$nio" -ge 10 ] && [ -z "$noio" ]; then
+	pass "blk and net ran in both worlds on the same disk file and tap ($nio tests with a ratio)"
+else
+	fail "blk/net in kvmini bench" "$nio with a ratio; without: ${noio:-none}"
+	grep -E '^(blk|net) ' "$work/table.txt" | sed 's/^/#   /'
 fi
 mism=$(awk -F, 'NR > 1 && $26 == "mismatch" { print $1 "/" $2 }' "$out/results.csv")
 if [ -z "$mism" ]; then

@@ -89,6 +89,12 @@ if ip tuntap add dev "$tap" mode tap 2>"$work/tap.err" &&
 		grep -E '^(#|SKIP|DONE)' "$work/io-vm.txt" | tail -n 15 | sed 's/^/#   /'
 		tail -n 5 "$work/io-vm.err" | sed 's/^/#   /'
 	fi
+	if grep -q 'fdt yes (.*, 2 pci devices)' "$work/io-vm.txt"; then
+		pass "guest found the disk and the NIC in kvmini's device tree (/pci)"
+	else
+		fail "devices in the device tree" "no '2 pci devices' on the guest's boot line"
+		grep '^#' "$work/io-vm.txt" | head -n 5 | sed 's/^/#   /'
+	fi
 	# shellcheck disable=SC2086
 	"$O/kvmini-native" blk,net $io_opts "blk.file=$work/disk.img" "net.tap=$tap" \
 		>"$work/io-native.txt" 2>&1 || fail "kvmini-native blk,net" "exit $?"
