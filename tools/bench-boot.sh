@@ -17,4 +17,4 @@ export REPS=${REPS:-5}
 "$top/tools/mkinitramfs-guest.sh" "$O/guest-initramfs.cpio.gz"
 mkdir -p "$O/bench"
 out=$(cd "$O/bench" && pwd)
-exec "$top/tests/nested/with-kvm" --out "$out" -- "$top/tools/bench-boot-inner.sh" "$out"
+exec "$top/tests/nested/with-kvm" --env REPS --out "$out" -- "$top/tools/bench-boot-inner.sh" "$out"

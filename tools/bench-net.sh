@@ -106,5 +106,5 @@ rm -rf "$stage"
 trap - EXIT
 mkdir -p "$O/bench"
 out=$(cd "$O/bench" && pwd)
-exec "$top/tests/nested/with-kvm" --timeout "${NET_L1_TIMEOUT:-1500}" --out "$out" -- \
+exec "$top/tests/nested/with-kvm" --env REPS --env NET_T --env NET_PINGS --timeout "${NET_L1_TIMEOUT:-1500}" --out "$out" -- \
 	"$top/tools/bench-net-inner.sh" "$out"
