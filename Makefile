@@ -95,7 +95,7 @@ integration: all
 	$(Q)O=$(O) tests/integration/run.sh
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all native
+	$(Q)$(MAKE) --no-print-directory all native guest $(MKFDT)
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all unit-build
 	$(Q)O=$(O) tests/run-all.sh
 

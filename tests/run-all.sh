@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # run-all.sh - the whole suite, as `make test` runs it: unit tests under
-# ASan/UBSan, the native blk/net workloads on a file and a tap, then the
+# ASan/UBSan, the native blk/net workloads on a file and a tap, the guest
+# image under plain QEMU (TCG) against kvmini-native, then the
 # integration tests (bad input, real guest boots).
 # Prints every part's closing line and a total: "total: N passed, N failed".
 #
-# Usage: O=build tests/run-all.sh   (after `make all native` and `make SANITIZE=1 all unit-build`)
+# Usage: O=build tests/run-all.sh   (after `make all native guest` and `make SANITIZE=1 all unit-build`)
 set -uo pipefail
 
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -19,6 +20,9 @@ tests/unit/run.sh "$O/san/tests/unit" | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 echo "== native I/O (kvmini-native blk and net on a file and a tap; no KVM)"
 tests/integration/native-io.sh | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+echo "== the guest image under plain QEMU (TCG, no KVM), checked against kvmini-native"
+tests/guest/run-qemu.sh | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 echo "== integration tests"
 tests/integration/run.sh | tee -a "$log"
