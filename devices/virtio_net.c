@@ -119,6 +119,18 @@ uint64_t virtio_net_features(const struct virtio_net *n)
 	return n->features;
 }
 
+int virtio_net_set_max_pairs(struct virtio_net *n, unsigned int pairs)
+{
+	if (pairs < 1 || pairs > VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MAX)
+		return -EINVAL;
+	n->cfg.max_virtqueue_pairs = htole16((uint16_t)pairs);
+	if (pairs > 1)
+		n->features |= BIT(VIRTIO_NET_F_CTRL_VQ) | BIT(VIRTIO_NET_F_MQ);
+	else
+		n->features &= ~(BIT(VIRTIO_NET_F_CTRL_VQ) | BIT(VIRTIO_NET_F_MQ));
+	return 0;
+}
+
 void virtio_net_config_read(const struct virtio_net *n, uint64_t off, void *data,
 			    unsigned int len)
 {
@@ -145,6 +157,8 @@ int virtio_net_check_features(const struct virtio_net *n, uint64_t f)
 	if ((f & GUEST_OFFLOADS) && !(f & BIT(VIRTIO_NET_F_GUEST_CSUM)))
 		return -EINVAL;
 	if ((f & HOST_OFFLOADS) && !(f & BIT(VIRTIO_NET_F_CSUM)))
+		return -EINVAL;
+	if ((f & BIT(VIRTIO_NET_F_MQ)) && !(f & BIT(VIRTIO_NET_F_CTRL_VQ)))
 		return -EINVAL;
 	return 0;
 }

@@ -6,7 +6,10 @@
  * When vhost-net carries the packets (vmm/vhost_net.c), only the first two
  * parts are used.
  *
- * One queue pair: queue 0 receives (tap -> guest), queue 1 transmits.
+ * One queue pair: queue 0 receives (tap -> guest), queue 1 transmits. A
+ * multiqueue NIC (vmm/netdev.c) is one struct virtio_net per pair, each on
+ * its own tap queue fd, so no receive state is shared between pairs; the
+ * queue numbers here are always the pair's own (0 rx, 1 tx).
  *
  * The backend fd is a tap opened with IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
  * every packet read or written carries the 12-byte virtio 1.x header in
@@ -127,10 +130,21 @@ unsigned int virtio_net_tap_probe(int fd, int *is_tap);
 
 /*
  * virtio_net_features - VERSION_1, MAC, STATUS, MRG_RXBUF, EVENT_IDX,
- * INDIRECT_DESC, and per backend offload: CSUM and GUEST_CSUM, HOST_ and
+ * INDIRECT_DESC, CTRL_VQ and MQ with more than one pair (see
+ * virtio_net_set_max_pairs), and per backend offload: CSUM and GUEST_CSUM, HOST_ and
  * GUEST_TSO4/TSO6/ECN/UFO.
  */
 uint64_t virtio_net_features(const struct virtio_net *n);
+
+/*
+ * virtio_net_set_max_pairs - the device has pairs queue pairs (1..0x8000):
+ * max_virtqueue_pairs in config space, and for more than one CTRL_VQ and
+ * MQ offered (the transport serves the control queue, devices/
+ * virtio_net_ctrl.c). Each pair is a struct virtio_net of its own; call
+ * this on every one, so each accepts the same features. Returns 0 or
+ * -EINVAL.
+ */
+int virtio_net_set_max_pairs(struct virtio_net *n, unsigned int pairs) MUST_CHECK;
 
 /* virtio_net_config_read - len bytes of config space at off; past its end 0. */
 void virtio_net_config_read(const struct virtio_net *n, uint64_t off, void *data,
@@ -143,7 +157,7 @@ void virtio_net_set_callbacks(struct virtio_net *n, virtio_net_notify_fn *notify
 /*
  * virtio_net_check_features - 0 if features is a set the driver may
  * negotiate: only offered bits, VERSION_1, and each offload with the
- * checksum feature it needs. Else -EINVAL.
+ * checksum feature it needs, MQ only with CTRL_VQ. Else -EINVAL.
  */
 int virtio_net_check_features(const struct virtio_net *n, uint64_t features) MUST_CHECK;
 

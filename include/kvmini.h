@@ -20,6 +20,7 @@ extern "C" {
 #define KVMINI_MAX_CPUS 64
 #define KVMINI_MAX_DISKS 8
 #define KVMINI_MAX_NICS 8
+#define KVMINI_NIC_MAX_QUEUES 8   /* queue pairs per NIC (--net queues=N) */
 
 /* One-line reason for a failure, filled by the call that failed. */
 struct kvmini_error {
@@ -47,6 +48,12 @@ struct kvmini_nic {
 				    default: on if /dev/vhost-net opens) */
 	uint8_t mac[6];          /* guest MAC when has_mac */
 	int has_mac;             /* 0: a locally administered MAC from the tap name */
+	unsigned int queues;     /* queue pairs, 1..KVMINI_NIC_MAX_QUEUES (0 means 1).
+				    1: one rx/tx pair, no MQ or CTRL_VQ offered.
+				    N > 1: VIRTIO_NET_F_MQ + CTRL_VQ, the tap opened
+				    N times with IFF_MULTI_QUEUE (it must have been
+				    created multi_queue if it exists), with vhost
+				    one /dev/vhost-net per pair */
 };
 
 /* Everything needed to build a VM. Zero-initialise, then set fields. */
@@ -65,7 +72,7 @@ struct kvmini_config {
 	struct kvmini_disk disks[KVMINI_MAX_DISKS];
 	unsigned int ndisks;     /* one virtio-blk PCI device each, one queue per vCPU */
 	struct kvmini_nic nics[KVMINI_MAX_NICS];
-	unsigned int nnics;      /* one virtio-net PCI device each, one queue pair */
+	unsigned int nnics;      /* one virtio-net PCI device each (queue pairs: nics[i].queues) */
 };
 
 /* Why a VM stopped running. */
@@ -134,7 +141,8 @@ int kvmini_parse_size(const char *s, uint64_t *out);
 int kvmini_parse_disk(char *s, struct kvmini_disk *d);
 
 /*
- * kvmini_parse_nic - parse "tap=NAME[,vhost=on|off|auto][,mac=MAC]" into n
+ * kvmini_parse_nic - parse "tap=NAME[,vhost=on|off|auto][,mac=MAC][,queues=N]"
+ * into n (queues 1..KVMINI_NIC_MAX_QUEUES, default 1)
  * (n->tap points into s; MAC as six hex bytes with ':' or '-', unicast).
  * Returns 0 or -EINVAL.
  */

@@ -174,6 +174,14 @@ _Static_assert(__builtin_offsetof(struct virtio_blk_config_space,
 
 #define VIRTIO_NET_S_LINK_UP     1
 
+/* Control queue (CTRL_VQ): class, command, data out; one ack byte in. */
+#define VIRTIO_NET_OK            0
+#define VIRTIO_NET_ERR           1
+#define VIRTIO_NET_CTRL_MQ       4
+#define VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET 0
+#define VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN 1
+#define VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MAX 0x8000
+
 /* virtio_net_hdr.flags and .gso_type */
 #define VIRTIO_NET_HDR_F_NEEDS_CSUM 1
 #define VIRTIO_NET_HDR_F_DATA_VALID 2

@@ -69,7 +69,7 @@ static void usage_run(FILE *f)
 		"                       a virtio-blk disk backed by PATH through io_uring, one\n"
 		"                       queue per vCPU; ro: read-only; direct=on: O_DIRECT.\n"
 		"                       The size must be a multiple of 512. Up to 8, repeatable\n"
-		"  -n, --net tap=NAME[,vhost=on|off|auto][,mac=MAC]\n"
+		"  -n, --net tap=NAME[,vhost=on|off|auto][,mac=MAC][,queues=N]\n"
 		"                       a virtio-net NIC on host tap NAME (attached if it\n"
 		"                       exists, else created; needs /dev/net/tun and\n"
 		"                       CAP_NET_ADMIN or a tap made for this user). vhost=on:\n"
@@ -77,7 +77,11 @@ static void usage_run(FILE *f)
 		"                       if missing); off: through kvmini's I/O thread; auto\n"
 		"                       (default): vhost-net if it opens, else off with a\n"
 		"                       warning. mac=52:54:00:12:34:56 (default: derived from\n"
-		"                       NAME). Up to 8, repeatable\n"
+		"                       NAME). queues=N, 1 to 8 (default 1): N rx/tx queue\n"
+		"                       pairs (virtio-net multiqueue, the driver picks how\n"
+		"                       many are active); an existing tap must have been made\n"
+		"                       with 'ip tuntap add NAME mode tap multi_queue'.\n"
+		"                       Up to 8, repeatable\n"
 		"      --hugepages      back guest RAM with hugetlbfs pages (MAP_HUGETLB;\n"
 		"                       needs vm.nr_hugepages)\n"
 		"      --no-thp         back guest RAM with 4 KiB pages only (default:\n"
@@ -184,7 +188,7 @@ static int cmd_run(int argc, char **argv)
 			}
 			snprintf(arg, sizeof(arg), "%s", optarg);
 			if (kvmini_parse_nic(optarg, &cfg.nics[cfg.nnics])) {
-				fprintf(stderr, "kvmini: --net '%s': expected tap=NAME[,vhost=on|off|auto][,mac=52:54:00:12:34:56]\n",
+				fprintf(stderr, "kvmini: --net '%s': expected tap=NAME[,vhost=on|off|auto][,mac=52:54:00:12:34:56][,queues=1..8]\n",
 					arg);
 				return EXIT_USAGE;
 			}

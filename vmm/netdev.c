@@ -14,22 +14,17 @@
 #define NET_QUEUE_SIZE 256
 #define PCI_CLASS_NETWORK_ETHERNET 0x020000
 #define DEVICE_BITS ((1ULL << 24) - 1)   /* feature bits 0-23 are the device's */
+#define PAIR_LOGS 16   /* active-count changes logged at info level, then debug */
 
-/* ---- the device on the transport (vp->lock held in every op) ---- */
-
-static uint64_t ops_features(void *dev)
+/* Queue q's pair (q < 2 * npairs): rx is 2 * index, tx 2 * index + 1. */
+static struct netdev_pair *pair_of(struct netdev *d, unsigned int q)
 {
-	struct netdev *d = dev;
-	uint64_t f = virtio_net_features(&d->net);
-
-	if (d->use_vhost)
-		f &= DEVICE_BITS | vhost_net_ring_features(&d->vhost);
-	return f;
+	return &d->pair[q / 2];
 }
 
-static void ops_config_read(void *dev, uint64_t off, void *data, unsigned int len)
+static int is_ctrl(const struct netdev *d, unsigned int q)
 {
-	virtio_net_config_read(&((struct netdev *)dev)->net, off, data, len);
+	return d->npairs > 1 && q == 2 * d->npairs;
 }
 
 static int handler_add(struct netdev *d, struct netdev_handler *h)
@@ -48,22 +43,99 @@ static void handler_del(struct netdev *d, struct netdev_handler *h)
 	h->added = 0;
 }
 
-/* Hand queue q to vhost-net. */
+/* Watch a pair's tap exactly when its device wants it and the pair is active. */
+static void update_poll(struct netdev_pair *p)
+{
+	if (p->want_poll && p->active) {
+		if (handler_add(p->d, &p->tap))
+			log_warn("%s: cannot watch tap queue %u; its receive stops", p->d->name,
+				 p->index);
+	} else {
+		handler_del(p->d, &p->tap);
+	}
+}
+
+/* Attach or detach pair p's tap queue (multiqueue taps only). */
+static int tap_queue_attach(struct netdev_pair *p, int on)
+{
+	struct ifreq ifr;
+
+	if (p->d->npairs == 1 || p->attached == on)
+		return 0;
+	memset(&ifr, 0, sizeof(ifr));
+	ifr.ifr_flags = on ? IFF_ATTACH_QUEUE : IFF_DETACH_QUEUE;
+	if (ioctl(p->tap_fd, TUNSETQUEUE, &ifr) < 0)
+		return -errno;
+	p->attached = on;
+	return 0;
+}
+
+int netdev_set_pairs(struct netdev *d, unsigned int pairs)
+{
+	unsigned int i;
+	int r, ret = 0;
+
+	if (pairs < 1 || pairs > d->npairs)
+		return -EINVAL;
+	for (i = 0; i < d->npairs; i++) {
+		struct netdev_pair *p = &d->pair[i];
+
+		p->active = i < pairs;
+		r = tap_queue_attach(p, p->active);
+		if (r) {
+			log_errno(-r, "%s: cannot %s tap queue %u", d->name,
+				  p->active ? "attach" : "detach", i);
+			ret = r;
+		}
+		update_poll(p);
+	}
+	if (d->active != pairs) {
+		if (d->pair_logs < PAIR_LOGS) {
+			d->pair_logs++;
+			log_info("%s: %u of %u queue pairs active", d->name, pairs, d->npairs);
+		} else {
+			log_debug("%s: %u of %u queue pairs active", d->name, pairs, d->npairs);
+		}
+	}
+	d->active = pairs;
+	return ret;
+}
+
+/* ---- the device on the transport (vp->lock held in every op) ---- */
+
+static uint64_t ops_features(void *dev)
+{
+	struct netdev *d = dev;
+	uint64_t f = virtio_net_features(&d->pair[0].net);
+
+	if (d->use_vhost)
+		f &= DEVICE_BITS | vhost_net_ring_features(&d->pair[0].vhost);
+	return f;
+}
+
+static void ops_config_read(void *dev, uint64_t off, void *data, unsigned int len)
+{
+	virtio_net_config_read(&((struct netdev *)dev)->pair[0].net, off, data, len);
+}
+
+/* Hand queue q (the pair's queue lq: 0 rx, 1 tx) to the pair's vhost-net. */
 static int vhost_queue_start(struct netdev *d, unsigned int q, struct virtq *vq,
 			     uint64_t features)
 {
+	struct netdev_pair *p = pair_of(d, q);
+	unsigned int lq = q % 2;
 	int call, r;
 
-	if (virtio_net_check_features(&d->net, features) ||
-	    virtio_net_configure_tap(&d->net, features))
+	if (virtio_net_check_features(&p->net, features) ||
+	    virtio_net_configure_tap(&p->net, features))
 		return -EINVAL;
-	if (!d->vhost_started) {
-		r = vhost_net_start(&d->vhost, features, d->mem);
+	if (!p->vhost_started) {
+		r = vhost_net_start(&p->vhost, features, d->mem);
 		if (r) {
 			log_errno(-r, "%s: vhost-net refused the features or memory", d->name);
 			return r;
 		}
-		d->vhost_started = 1;
+		p->vhost_started = 1;
 	}
 	call = virtio_pci_queue_irqfd(&d->vp, q);
 	if (call < 0) {
@@ -72,8 +144,8 @@ static int vhost_queue_start(struct netdev *d, unsigned int q, struct virtq *vq,
 		if ((r = handler_add(d, &d->call[q])))
 			return r;
 	}
-	r = vhost_net_queue_start(&d->vhost, q, vq, virtio_pci_kick_fd(&d->vp, q), call,
-				  d->tap_fd);
+	r = vhost_net_queue_start(&p->vhost, lq, vq, virtio_pci_kick_fd(&d->vp, q), call,
+				  p->tap_fd);
 	if (r)
 		log_errno(-r, "%s: vhost-net refused queue %u", d->name, q);
 	return r;
@@ -83,28 +155,51 @@ static int ops_queue_start(void *dev, unsigned int q, struct virtq *vq, uint64_t
 {
 	struct netdev *d = dev;
 
+	if (is_ctrl(d, q)) {
+		if (virtio_net_check_features(&d->pair[0].net, features))
+			return -EINVAL;
+		virtio_net_ctrl_start(&d->ctrl, vq);
+		return 0;
+	}
+	if (q >= 2 * d->npairs)
+		return -EINVAL;
 	if (d->use_vhost)
 		return vhost_queue_start(d, q, vq, features);
-	return virtio_net_queue_start(&d->net, q, vq, features);
+	return virtio_net_queue_start(&pair_of(d, q)->net, q % 2, vq, features);
 }
 
 static int ops_kick(void *dev, unsigned int q)
 {
-	return virtio_net_kick(&((struct netdev *)dev)->net, q);
+	struct netdev *d = dev;
+
+	if (is_ctrl(d, q))
+		return virtio_net_ctrl_kick(&d->ctrl);
+	if (q >= 2 * d->npairs)
+		return -EINVAL;
+	return virtio_net_kick(&pair_of(d, q)->net, q % 2);
 }
 
 static void ops_reset(void *dev)
 {
 	struct netdev *d = dev;
-	unsigned int q;
+	unsigned int i, q;
 
-	if (d->use_vhost) {
-		vhost_net_stop(&d->vhost);
-		d->vhost_started = 0;
-		for (q = 0; q < VIRTIO_NET_NQUEUES; q++)
-			handler_del(d, &d->call[q]);
+	for (i = 0; i < d->npairs; i++) {
+		struct netdev_pair *p = &d->pair[i];
+
+		if (d->use_vhost) {
+			vhost_net_stop(&p->vhost);
+			p->vhost_started = 0;
+		}
+		virtio_net_reset(&p->net);
 	}
-	virtio_net_reset(&d->net);
+	if (d->use_vhost)
+		for (q = 0; q < d->nqueues; q++)
+			handler_del(d, &d->call[q]);
+	if (d->ctrl_ok)
+		virtio_net_ctrl_reset(&d->ctrl);
+	if (d->npairs > 1 && netdev_set_pairs(d, 1))
+		log_warn("%s: the extra tap queues stay attached after the reset", d->name);
 }
 
 static const struct virtio_device_ops net_ops = {
@@ -119,19 +214,31 @@ static const struct virtio_device_ops net_ops = {
 
 /* ---- callbacks from the device (lock held) ---- */
 
-static void on_notify(void *ctx, unsigned int q)
+static void on_notify(void *ctx, unsigned int lq)
 {
-	virtio_pci_notify(&((struct netdev *)ctx)->vp, q);
+	struct netdev_pair *p = ctx;
+
+	virtio_pci_notify(&p->d->vp, 2 * p->index + lq);
 }
 
 static void on_poll(void *ctx, int on)
 {
+	struct netdev_pair *p = ctx;
+
+	p->want_poll = on;
+	update_poll(p);
+}
+
+static int on_ctrl_pairs(void *ctx, unsigned int pairs)
+{
+	return netdev_set_pairs(ctx, pairs);
+}
+
+static void on_ctrl_notify(void *ctx)
+{
 	struct netdev *d = ctx;
 
-	if (on && handler_add(d, &d->tap))
-		log_warn("%s: cannot watch the tap; receive stops", d->name);
-	else if (!on)
-		handler_del(d, &d->tap);
+	virtio_pci_notify(&d->vp, 2 * d->npairs);
 }
 
 /* ---- I/O thread handlers ---- */
@@ -145,11 +252,12 @@ static void on_kick(void *ctx)
 
 static void on_tap(void *ctx)
 {
-	struct netdev *d = ((struct netdev_handler *)ctx)->d;
+	struct netdev_handler *h = ctx;
+	struct netdev *d = h->d;
 
 	virtio_pci_lock(&d->vp);
-	if (virtio_net_rx(&d->net) == -EIO)
-		virtio_pci_queue_broken(&d->vp, VIRTIO_NET_RXQ);
+	if (virtio_net_rx(&d->pair[h->q].net) == -EIO)
+		virtio_pci_queue_broken(&d->vp, 2 * h->q);
 	virtio_pci_unlock(&d->vp);
 }
 
@@ -167,8 +275,8 @@ static void on_call(void *ctx)
 
 /* ---- set-up ---- */
 
-int netdev_open_tap(const char *tun_path, const char *name, char ifname[IFNAMSIZ],
-		    struct kvmini_error *err)
+int netdev_open_tap(const char *tun_path, const char *name, int multi_queue,
+		    char ifname[IFNAMSIZ], struct kvmini_error *err)
 {
 	struct ifreq ifr;
 	int fd, e;
@@ -187,13 +295,21 @@ int netdev_open_tap(const char *tun_path, const char *name, char ifname[IFNAMSIZ
 	memset(&ifr, 0, sizeof(ifr));
 	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
 	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+	if (multi_queue)
+		ifr.ifr_flags |= IFF_MULTI_QUEUE;
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		e = errno;
 		close(fd);
+		if (e == EINVAL && multi_queue)
+			return set_err(err, e, "cannot attach to tap '%s' with several queues: %s "
+				       "(is it a tun, or a tap made without multi_queue? "
+				       "make it with 'ip tuntap add %s mode tap multi_queue')",
+				       name, strerror(e), name);
 		return set_err(err, e, "cannot attach to tap '%s': %s%s", name, strerror(e),
 			       e == EPERM ? " (needs CAP_NET_ADMIN, or a tap created for this user)" :
 			       e == EBUSY ? " (another process holds it)" :
-			       e == EINVAL ? " (is it a tun, or a multi-queue tap?)" : "");
+			       e == EINVAL ? " (is it a tun, or a multi-queue tap? "
+					     "that needs queues=N)" : "");
 	}
 	snprintf(ifname, IFNAMSIZ, "%s", ifr.ifr_name);
 	return fd;
@@ -216,24 +332,25 @@ static void default_mac(const char *name, unsigned int index, uint8_t mac[6])
 	mac[5] = (uint8_t)h;
 }
 
-static int open_backends(struct netdev *d, const struct kvmini_nic *nic,
-			 struct kvmini_error *err)
+/* One /dev/vhost-net per pair, as nic->vhost says. */
+static int open_vhost(struct netdev *d, const struct kvmini_nic *nic,
+		      struct kvmini_error *err)
 {
 	struct kvmini_error verr;
-	int r;
+	unsigned int i;
+	int r = 0;
 
-	r = netdev_open_tap(NULL, nic->tap, d->ifname, err);
-	if (r < 0)
-		return r;
-	d->tap_fd = r;
-	snprintf(d->name, sizeof(d->name), "net %s", d->ifname);
 	if (nic->vhost == 0)
 		return 0;
-	r = vhost_net_open(&d->vhost, NULL, &verr);
+	for (i = 0; i < d->npairs && !r; i++)
+		r = vhost_net_open(&d->pair[i].vhost, NULL, &verr);
 	if (r == 0) {
 		d->use_vhost = 1;
 		return 0;
 	}
+	while (i-- > 0)
+		if (d->pair[i].vhost.fd >= 0)
+			vhost_net_close(&d->pair[i].vhost);
 	if (nic->vhost > 0)
 		return set_err(err, -r, "tap '%s' with vhost=on: %s", d->ifname, verr.msg);
 	log_warn("tap '%s': vhost-net unavailable (%s); using the userspace data path",
@@ -241,55 +358,56 @@ static int open_backends(struct netdev *d, const struct kvmini_nic *nic,
 	return 0;
 }
 
-int netdev_create(struct netdev *d, const struct kvmini_nic *nic, unsigned int index,
-		  const struct guest_mem *mem, struct msi_host msi, struct irq_line intx,
-		  struct pci_bus *bus, struct iothread *io, struct kvmini_error *err)
+static int open_backends(struct netdev *d, const struct kvmini_nic *nic,
+			 struct kvmini_error *err)
 {
-	uint8_t mac[6];
-	unsigned int q, offloads;
+	unsigned int i;
 	int r;
 
-	memset(d, 0, sizeof(*d));
-	d->tap_fd = -1;
-	d->vhost.fd = -1;
-	d->call_fd[0] = d->call_fd[1] = -1;
-	d->mem = mem;
-	d->io = io;
-	if (!nic->tap)
-		return set_err(err, EINVAL, "a NIC needs a tap name (tap=NAME)");
-	r = open_backends(d, nic, err);
+	for (i = 0; i < d->npairs; i++) {
+		/* Later queues name the tap the kernel gave (nic->tap may be a pattern). */
+		r = netdev_open_tap(NULL, i ? d->ifname : nic->tap, d->npairs > 1, d->ifname,
+				    err);
+		if (r < 0)
+			return r;
+		d->pair[i].tap_fd = r;
+		d->pair[i].attached = 1;
+	}
+	snprintf(d->name, sizeof(d->name), "net %s", d->ifname);
+	return open_vhost(d, nic, err);
+}
+
+/* Pair i's device state on its tap fd; every pair offers the same. */
+static int pair_init(struct netdev *d, unsigned int i, const uint8_t mac[6],
+		     unsigned int offloads, struct kvmini_error *err)
+{
+	struct netdev_pair *p = &d->pair[i];
+	int r;
+
+	r = virtio_net_init(&p->net, p->tap_fd, mac, offloads, err);
 	if (r)
 		return r;
-	if (nic->has_mac)
-		memcpy(mac, nic->mac, 6);
-	else
-		default_mac(d->ifname, index, mac);
-	offloads = virtio_net_tap_probe(d->tap_fd, NULL);
-	r = virtio_net_init(&d->net, d->tap_fd, mac, offloads, err);
-	if (r)
-		return r;
-	d->net_ok = 1;
-	r = virtio_pci_init(&d->vp, &net_ops, d, mem, msi, intx, VIRTIO_NET_NQUEUES,
-			   NET_QUEUE_SIZE);
-	if (r)
-		return set_err(err, -r, "tap '%s': cannot create its PCI function: %s",
-			       d->ifname, strerror(-r));
-	d->vp_ok = 1;
-	virtio_net_set_callbacks(&d->net, on_notify, on_poll, d);
-	r = pci_bus_add(bus, &d->vp.pci);
-	if (r < 0)
-		return set_err(err, -r, "tap '%s': no room on the PCI bus", d->ifname);
-	snprintf(d->name, sizeof(d->name), "virtio-net@%02x", r);
-	/* INTx fallback line: the DSDT's _PRT routes slot s pin A to GSI 16 + s % 4. */
-	d->vp.intx.irq = 16 + (unsigned int)r % 4;
-	d->vp.pci.cfg[PCI_INTERRUPT_LINE] = (uint8_t)d->vp.intx.irq;
-	d->tap = (struct netdev_handler){ .d = d,
-		.h = { .fd = d->tap_fd, .fn = on_tap, .ctx = &d->tap } };
-	for (q = 0; q < VIRTIO_NET_NQUEUES; q++) {
+	p->net_ok = 1;
+	if (virtio_net_set_max_pairs(&p->net, d->npairs))
+		return set_err(err, EINVAL, "tap '%s': bad queue pair count %u", d->ifname,
+			       d->npairs);
+	virtio_net_set_callbacks(&p->net, on_notify, on_poll, p);
+	p->tap = (struct netdev_handler){ .d = d, .q = i,
+		.h = { .fd = p->tap_fd, .fn = on_tap, .ctx = &p->tap } };
+	return 0;
+}
+
+/* The I/O thread's handlers: doorbells (userspace path, control queue), calls. */
+static int queue_handlers(struct netdev *d, struct kvmini_error *err)
+{
+	unsigned int q;
+	int r;
+
+	for (q = 0; q < d->nqueues; q++) {
 		d->kick[q] = (struct netdev_handler){ .d = d, .q = q,
 			.h = { .fd = virtio_pci_kick_fd(&d->vp, q), .fn = on_kick,
 			       .ctx = &d->kick[q] } };
-		if (d->use_vhost) {
+		if (d->use_vhost && !is_ctrl(d, q)) {
 			/* vhost polls the doorbells itself. */
 			d->call_fd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 			if (d->call_fd[q] < 0)
@@ -300,35 +418,114 @@ int netdev_create(struct netdev *d, const struct kvmini_nic *nic, unsigned int i
 			return set_err(err, -r, "tap '%s': cannot watch its queue", d->ifname);
 		}
 	}
-	log_info("%s: tap %s, mac %02x:%02x:%02x:%02x:%02x:%02x, %s data path", d->name,
-		 d->ifname, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
-		 d->use_vhost ? "vhost-net" : "userspace");
+	return 0;
+}
+
+int netdev_create(struct netdev *d, const struct kvmini_nic *nic, unsigned int index,
+		  const struct guest_mem *mem, struct msi_host msi, struct irq_line intx,
+		  struct pci_bus *bus, struct iothread *io, struct kvmini_error *err)
+{
+	uint8_t mac[6];
+	unsigned int i, offloads;
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	d->npairs = 1;
+	for (i = 0; i < KVMINI_NIC_MAX_QUEUES; i++) {
+		d->pair[i] = (struct netdev_pair){ .d = d, .index = i, .tap_fd = -1 };
+		d->pair[i].vhost.fd = -1;
+	}
+	for (i = 0; i < NETDEV_MAX_QUEUES; i++)
+		d->call_fd[i] = -1;
+	d->mem = mem;
+	d->io = io;
+	if (!nic->tap)
+		return set_err(err, EINVAL, "a NIC needs a tap name (tap=NAME)");
+	if (nic->queues > KVMINI_NIC_MAX_QUEUES)
+		return set_err(err, EINVAL, "tap '%s': queues=%u, at most %d", nic->tap,
+			       nic->queues, KVMINI_NIC_MAX_QUEUES);
+	if (nic->queues)
+		d->npairs = nic->queues;
+	d->nqueues = 2 * d->npairs + (d->npairs > 1);
+	d->active = d->npairs;
+	r = open_backends(d, nic, err);
+	if (r)
+		return r;
+	if (nic->has_mac)
+		memcpy(mac, nic->mac, 6);
+	else
+		default_mac(d->ifname, index, mac);
+	offloads = virtio_net_tap_probe(d->pair[0].tap_fd, NULL);
+	for (i = 0; i < d->npairs; i++)
+		if ((r = pair_init(d, i, mac, offloads, err)))
+			return r;
+	if (d->npairs > 1) {
+		r = virtio_net_ctrl_init(&d->ctrl, d->npairs, on_ctrl_pairs, on_ctrl_notify, d);
+		if (r)
+			return set_err(err, -r, "tap '%s': no control queue: %s", d->ifname,
+				       strerror(-r));
+		d->ctrl_ok = 1;
+	}
+	r = virtio_pci_init(&d->vp, &net_ops, d, mem, msi, intx, d->nqueues, NET_QUEUE_SIZE);
+	if (r)
+		return set_err(err, -r, "tap '%s': cannot create its PCI function: %s",
+			       d->ifname, strerror(-r));
+	d->vp_ok = 1;
+	r = pci_bus_add(bus, &d->vp.pci);
+	if (r < 0)
+		return set_err(err, -r, "tap '%s': no room on the PCI bus", d->ifname);
+	snprintf(d->name, sizeof(d->name), "virtio-net@%02x", r);
+	/* INTx fallback line: the DSDT's _PRT routes slot s pin A to GSI 16 + s % 4. */
+	d->vp.intx.irq = 16 + (unsigned int)r % 4;
+	d->vp.pci.cfg[PCI_INTERRUPT_LINE] = (uint8_t)d->vp.intx.irq;
+	if ((r = queue_handlers(d, err)))
+		return r;
+	/* Until the driver sets more, only the first pair carries packets. */
+	d->pair_logs = PAIR_LOGS;   /* the first change is not news */
+	r = netdev_set_pairs(d, 1);
+	d->pair_logs = 0;
+	if (r)
+		return set_err(err, -r, "tap '%s': cannot detach its extra queues: %s",
+			       d->ifname, strerror(-r));
+	log_info("%s: tap %s, mac %02x:%02x:%02x:%02x:%02x:%02x, %s data path, %u queue pair%s",
+		 d->name, d->ifname, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+		 d->use_vhost ? "vhost-net" : "userspace", d->npairs, d->npairs > 1 ? "s" : "");
 	return 0;
 }
 
 void netdev_destroy(struct netdev *d)
 {
-	unsigned int q;
+	unsigned int i, q;
 
-	if (d->vhost.fd >= 0)
-		vhost_net_close(&d->vhost);
+	for (i = 0; i < d->npairs; i++)
+		if (d->pair[i].vhost.fd >= 0)
+			vhost_net_close(&d->pair[i].vhost);
 	if (d->io) {
-		for (q = 0; q < VIRTIO_NET_NQUEUES; q++) {
+		for (q = 0; q < d->nqueues; q++) {
 			handler_del(d, &d->kick[q]);
 			handler_del(d, &d->call[q]);
 		}
-		handler_del(d, &d->tap);
+		for (i = 0; i < d->npairs; i++)
+			handler_del(d, &d->pair[i].tap);
 	}
-	for (q = 0; q < VIRTIO_NET_NQUEUES; q++)
+	for (q = 0; q < NETDEV_MAX_QUEUES; q++) {
 		if (d->call_fd[q] >= 0)
 			close(d->call_fd[q]);
+		d->call_fd[q] = -1;
+	}
 	if (d->vp_ok)
 		virtio_pci_destroy(&d->vp);
-	if (d->net_ok)
-		virtio_net_destroy(&d->net);
-	if (d->tap_fd >= 0)
-		close(d->tap_fd);
-	d->vp_ok = d->net_ok = 0;
-	d->tap_fd = -1;
-	d->call_fd[0] = d->call_fd[1] = -1;
+	if (d->ctrl_ok)
+		virtio_net_ctrl_destroy(&d->ctrl);
+	for (i = 0; i < d->npairs; i++) {
+		struct netdev_pair *p = &d->pair[i];
+
+		if (p->net_ok)
+			virtio_net_destroy(&p->net);
+		if (p->tap_fd >= 0)
+			close(p->tap_fd);
+		p->net_ok = 0;
+		p->tap_fd = -1;
+	}
+	d->vp_ok = d->ctrl_ok = 0;
 }

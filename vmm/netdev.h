@@ -16,6 +16,15 @@
  *
  * vhost=on fails if /dev/vhost-net cannot be used; auto falls back to the
  * userspace path with one warning; off never tries it.
+ *
+ * Multiqueue (queues=N > 1): the tap is opened N times with
+ * IFF_MULTI_QUEUE, one fd per queue pair, and each pair has its own
+ * struct virtio_net (receive buffer, chain scratch, tap watch) and, with
+ * vhost, its own /dev/vhost-net (a vhost-net device serves one pair). The
+ * queues are rx0, tx0, ..., rxN-1, txN-1 and then the control queue, which
+ * is always served on the I/O thread (devices/virtio_net_ctrl.c). Pairs
+ * beyond the count the driver set with VQ_PAIRS_SET (one until it does)
+ * have their tap queue detached (TUNSETQUEUE) and their tap fd unwatched.
  */
 #ifndef KVMINI_NETDEV_H
 #define KVMINI_NETDEV_H
@@ -27,6 +36,7 @@
 #include "pci.h"
 #include "vhost_net.h"
 #include "virtio_net.h"
+#include "virtio_net_ctrl.h"
 #include "virtio_pci.h"
 
 struct netdev;
@@ -39,20 +49,39 @@ struct netdev_handler {
 	int added;
 };
 
-struct netdev {
-	struct virtio_net net;
-	struct virtio_pci vp;
-	struct vhost_net vhost;
-	int use_vhost;
-	int vhost_started;
+/* Every queue of a NIC: the pairs' rx and tx, then the control queue. */
+#define NETDEV_MAX_QUEUES (2 * KVMINI_NIC_MAX_QUEUES + 1)
+
+/* One rx/tx queue pair: its own tap queue, device state and vhost-net. */
+struct netdev_pair {
+	struct netdev *d;
+	unsigned int index;
 	int tap_fd;
+	struct virtio_net net;     /* userspace path state of this pair only */
+	struct vhost_net vhost;    /* vhost path: this pair's /dev/vhost-net */
+	int vhost_started;
+	struct netdev_handler tap; /* q is the pair index */
+	int want_poll;             /* the device asked to watch the tap */
+	int active;                /* within the driver's active pair count */
+	int attached;              /* the tap queue is attached (multiqueue) */
+	int net_ok;
+};
+
+struct netdev {
+	struct netdev_pair pair[KVMINI_NIC_MAX_QUEUES];
+	unsigned int npairs;       /* queue pairs offered */
+	unsigned int nqueues;      /* 2 * npairs, + 1 control queue if npairs > 1 */
+	unsigned int active;       /* pairs in use */
+	unsigned int pair_logs;    /* active-count changes logged so far */
+	struct virtio_net_ctrl ctrl;
+	struct virtio_pci vp;
+	int use_vhost;
 	const struct guest_mem *mem;
 	struct iothread *io;
-	struct netdev_handler kick[VIRTIO_NET_NQUEUES];  /* userspace path */
-	struct netdev_handler call[VIRTIO_NET_NQUEUES];  /* vhost without MSI-X */
-	int call_fd[VIRTIO_NET_NQUEUES];
-	struct netdev_handler tap;
-	int net_ok, vp_ok;
+	struct netdev_handler kick[NETDEV_MAX_QUEUES];  /* userspace path, control queue */
+	struct netdev_handler call[NETDEV_MAX_QUEUES];  /* vhost without MSI-X */
+	int call_fd[NETDEV_MAX_QUEUES];
+	int ctrl_ok, vp_ok;
 	char ifname[IFNAMSIZ];
 	char name[32];
 };
@@ -60,14 +89,24 @@ struct netdev {
 /*
  * netdev_open_tap - open /dev/net/tun (tun_path, NULL for the default) and
  * attach to tap name, creating it if it does not exist, with IFF_TAP |
- * IFF_NO_PI | IFF_VNET_HDR, non-blocking. The kernel's name is written to
+ * IFF_NO_PI | IFF_VNET_HDR, and IFF_MULTI_QUEUE if multi_queue (each call
+ * then adds a queue), non-blocking. The kernel's name is written to
  * ifname. Returns the fd or a negative errno with err filled.
  */
-int netdev_open_tap(const char *tun_path, const char *name, char ifname[IFNAMSIZ],
-		    struct kvmini_error *err) MUST_CHECK;
+int netdev_open_tap(const char *tun_path, const char *name, int multi_queue,
+		    char ifname[IFNAMSIZ], struct kvmini_error *err) MUST_CHECK;
 
 /*
- * netdev_create - open the tap (and vhost-net as nic->vhost says), build
+ * netdev_set_pairs - make the first pairs queue pairs (1..npairs) active and
+ * the others idle: tap queues attached or detached, tap fds watched or not.
+ * The control queue's VQ_PAIRS_SET; call with d->vp.lock held once the
+ * device is on the bus. Returns 0 or a negative errno.
+ */
+int netdev_set_pairs(struct netdev *d, unsigned int pairs) MUST_CHECK;
+
+/*
+ * netdev_create - open the tap, once per queue pair (and vhost-net as
+ * nic->vhost says, once per pair), build
  * the device, put it on the PCI bus and register what the I/O thread
  * watches. index numbers the NIC (for a default MAC).
  */

@@ -79,6 +79,7 @@ int kvmini_parse_nic(char *s, struct kvmini_nic *n)
 
 	memset(n, 0, sizeof(*n));
 	n->vhost = -1;
+	n->queues = 1;
 	for (opt = strtok_r(s, ",", &save); opt; opt = strtok_r(NULL, ",", &save)) {
 		if (!strncmp(opt, "tap=", 4) && opt[4] && strlen(opt + 4) < 16)
 			n->tap = opt + 4;
@@ -90,6 +91,9 @@ int kvmini_parse_nic(char *s, struct kvmini_nic *n)
 			n->vhost = -1;
 		else if (!strncmp(opt, "mac=", 4) && !parse_mac(opt + 4, n->mac))
 			n->has_mac = 1;
+		else if (!strncmp(opt, "queues=", 7) && opt[7] >= '1' && opt[7] <= '9' &&
+			 !opt[8] && (unsigned int)(opt[7] - '0') <= KVMINI_NIC_MAX_QUEUES)
+			n->queues = (unsigned int)(opt[7] - '0');
 		else
 			return -EINVAL;
 	}

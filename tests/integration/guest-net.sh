@@ -4,7 +4,7 @@
 # host side at kvmini.peer=ADDR: a ping, then kvmini.mb=N MiB sent to the
 # peer's port 5001 and N MiB received from its port 5002, back to back and
 # without console output in between (the host counts VM exits meanwhile);
-# then the driver is reloaded and pings again.
+# then the queue counts are reported and the driver is reloaded and pings again.
 # Results go out as "KVMINI-GUEST: key=value" lines.
 arg() { sed -n "s/.*kvmini\.$1=\([^ ]*\).*/\1/p" /proc/cmdline; }
 say() { echo "KVMINI-GUEST: $*"; }
@@ -45,6 +45,15 @@ nc "$peer" 5002 <&3 >/tmp/in.bin
 rc=$?
 exec 3>&-
 sleep 3   # let the host close its counting window before the console speaks
+
+# Multiqueue: the queues the driver uses, and each queue's interrupts.
+say "rx_queues=$(ls -d /sys/class/net/eth0/queues/rx-* | wc -l)"
+say "tx_queues=$(ls -d /sys/class/net/eth0/queues/tx-* | wc -l)"
+say "queue_irqs=$(awk 'NR == 1 { n = NF; next }
+	$NF ~ /^virtio[0-9]+-(input|output)\.[0-9]+$/ {
+		s = 0; for (i = 2; i <= n + 1; i++) s += $i
+		printf "%s%s:%d", sep, $NF, s; sep = ","
+	}' /proc/interrupts)"
 
 # Driver reload: the device is reset and set up again (with vhost: the
 # rings taken back and handed over anew). The NIC must work after it.

@@ -591,7 +591,7 @@ Test(vnet, real_tap_probe_and_configure)
 	unsigned int off;
 	int fd, is_tap = 0, sz = 0;
 
-	fd = netdev_open_tap(NULL, "kvmt%d", ifname, &err);
+	fd = netdev_open_tap(NULL, "kvmt%d", 0, ifname, &err);
 	if (fd < 0)
 		cr_skip_test("no usable /dev/net/tun here: %s", err.msg);
 	off = virtio_net_tap_probe(fd, &is_tap);
@@ -613,10 +613,10 @@ Test(vnet, tap_open_errors_are_one_line)
 	struct kvmini_error err = { { 0 } };
 	char ifname[IFNAMSIZ];
 
-	cr_assert_eq(netdev_open_tap("/nonexistent/tun", "x", ifname, &err), -ENOENT);
+	cr_assert_eq(netdev_open_tap("/nonexistent/tun", "x", 0, ifname, &err), -ENOENT);
 	cr_assert(strstr(err.msg, "load the tun module"), "%s", err.msg);
 	cr_assert_null(strchr(err.msg, '\n'));
-	cr_assert_eq(netdev_open_tap(NULL, "a-name-far-too-long", ifname, &err), -EINVAL);
+	cr_assert_eq(netdev_open_tap(NULL, "a-name-far-too-long", 0, ifname, &err), -EINVAL);
 }
 
 Test(vnet, vhost_open_missing_node)
@@ -652,6 +652,23 @@ Test(parse_nic, valid)
 	cr_assert_eq(kvmini_parse_nic(d, &n), 0);
 	cr_assert_eq(n.mac[0], 0x02);
 	cr_assert_eq(n.vhost, -1);
+	cr_assert_eq(n.queues, 1, "one queue pair unless asked");
+}
+
+Test(parse_nic, queues)
+{
+	struct kvmini_nic n;
+	char a[] = "tap=kv0,queues=1", b[] = "queues=4,tap=kv0,vhost=on",
+	     c[] = "tap=kv0,queues=8";
+
+	cr_assert_eq(kvmini_parse_nic(a, &n), 0);
+	cr_assert_eq(n.queues, 1);
+	cr_assert_eq(kvmini_parse_nic(b, &n), 0);
+	cr_assert_eq(n.queues, 4);
+	cr_assert_eq(n.vhost, 1);
+	cr_assert_str_eq(n.tap, "kv0");
+	cr_assert_eq(kvmini_parse_nic(c, &n), 0);
+	cr_assert_eq(n.queues, KVMINI_NIC_MAX_QUEUES);
 }
 
 Test(parse_nic, invalid)
@@ -660,6 +677,8 @@ Test(parse_nic, invalid)
 		"", "kv0", "tap=", "vhost=on", "tap=a,vhost=yes", "tap=a,mac=52:54:00:12:34",
 		"tap=a,mac=52:54:00:12:34:5g", "tap=a,mac=01:00:5e:00:00:01",
 		"tap=a,mac=52:54:00:12:34:56:78", "tap=a,bogus", "tap=sixteen-chars-xyz",
+		"tap=a,queues=0", "tap=a,queues=9", "tap=a,queues=", "tap=a,queues=02",
+		"tap=a,queues=10", "tap=a,queues=-1", "tap=a,queues=2x", "tap=a,queues",
 	};
 	struct kvmini_nic n;
 	char buf[64];
