@@ -165,15 +165,33 @@ check_mq() {
 	echo "# $name: interrupts per guest queue: $(guest_value "$out" queue_irqs)"
 }
 
+# refuse_single_queue_tap: queues=2 on the tap made without multi_queue is
+# refused at start-up with one line that names the fix.
+refuse_single_queue_tap() {
+	local rc
+	timeout -k 5 30 "$O/kvmini" run --kernel "$kernel" --initrd "$initrd" --mem 512M \
+		--net "tap=$tap,vhost=on,queues=2" </dev/null >/dev/null 2>"$work/mqerr.err"
+	rc=$?
+	if [ "$rc" = 1 ] && grep -q "mode tap multi_queue" "$work/mqerr.err" &&
+		[ "$(wc -l <"$work/mqerr.err")" = 1 ]; then
+		pass "net queues=2 on a single-queue tap: refused, the fix named"
+	else
+		fail "net queues=2 on a single-queue tap" "exit $rc, stderr: $(cat "$work/mqerr.err")"
+	fi
+}
+
 # NET_MODES picks the runs (default all three, in this order).
 kind=single
 for mode in ${NET_MODES:-on off mq}; do
 	want=single
 	case $mode in mq*) want=multi_queue ;; esac
 	if [ "$want" != "$kind" ]; then
+		[ "$want" = multi_queue ] && refuse_single_queue_tap
 		if [ "$want" = multi_queue ]; then make_tap multi_queue; else make_tap; fi || continue
 		kind=$want
 	fi
+	start=$SECONDS
 	run_mode "$mode"
+	echo "# net $(nic_of "$mode"): $((SECONDS - start)) s"
 done
 summary net
