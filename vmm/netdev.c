@@ -2,11 +2,8 @@
 #include "netdev.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/if_tun.h>
 #include <string.h>
 #include <sys/eventfd.h>
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -58,14 +55,12 @@ static void update_poll(struct netdev_pair *p)
 /* Attach or detach pair p's tap queue (multiqueue taps only). */
 static int tap_queue_attach(struct netdev_pair *p, int on)
 {
-	struct ifreq ifr;
+	int r;
 
 	if (p->d->npairs == 1 || p->attached == on)
 		return 0;
-	memset(&ifr, 0, sizeof(ifr));
-	ifr.ifr_flags = on ? IFF_ATTACH_QUEUE : IFF_DETACH_QUEUE;
-	if (ioctl(p->tap_fd, TUNSETQUEUE, &ifr) < 0)
-		return -errno;
+	if ((r = tap_set_queue(p->tap_fd, on)))
+		return r;
 	p->attached = on;
 	return 0;
 }
@@ -275,63 +270,6 @@ static void on_call(void *ctx)
 
 /* ---- set-up ---- */
 
-int netdev_open_tap(const char *tun_path, const char *name, int multi_queue,
-		    char ifname[IFNAMSIZ], struct kvmini_error *err)
-{
-	struct ifreq ifr;
-	int fd, e;
-
-	if (!tun_path)
-		tun_path = "/dev/net/tun";
-	if (strlen(name) >= IFNAMSIZ)
-		return set_err(err, EINVAL, "tap name '%s' is longer than %d characters",
-			       name, IFNAMSIZ - 1);
-	fd = open(tun_path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-	if (fd < 0) {
-		e = errno;
-		return set_err(err, e, "cannot open %s for tap '%s': %s%s", tun_path, name,
-			       strerror(e), e == ENOENT ? " (load the tun module)" : "");
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-	if (multi_queue)
-		ifr.ifr_flags |= IFF_MULTI_QUEUE;
-	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
-		e = errno;
-		close(fd);
-		if (e == EINVAL && multi_queue)
-			return set_err(err, e, "cannot attach to tap '%s' with several queues: %s "
-				       "(is it a tun, or a tap made without multi_queue? "
-				       "make it with 'ip tuntap add %s mode tap multi_queue')",
-				       name, strerror(e), name);
-		return set_err(err, e, "cannot attach to tap '%s': %s%s", name, strerror(e),
-			       e == EPERM ? " (needs CAP_NET_ADMIN, or a tap created for this user)" :
-			       e == EBUSY ? " (another process holds it)" :
-			       e == EINVAL ? " (is it a tun, or a multi-queue tap? "
-					     "that needs queues=N)" : "");
-	}
-	snprintf(ifname, IFNAMSIZ, "%s", ifr.ifr_name);
-	return fd;
-}
-
-/* A locally administered unicast MAC from the tap name and the NIC index. */
-static void default_mac(const char *name, unsigned int index, uint8_t mac[6])
-{
-	uint32_t h = 2166136261u;      /* FNV-1a */
-	const char *p;
-
-	for (p = name; *p; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
-	h = (h ^ index) * 16777619u;
-	mac[0] = 0x52;
-	mac[1] = 0x54;
-	mac[2] = 0x00;
-	mac[3] = (uint8_t)(h >> 16);
-	mac[4] = (uint8_t)(h >> 8);
-	mac[5] = (uint8_t)h;
-}
-
 /* One /dev/vhost-net per pair, as nic->vhost says. */
 static int open_vhost(struct netdev *d, const struct kvmini_nic *nic,
 		      struct kvmini_error *err)
@@ -366,7 +304,7 @@ static int open_backends(struct netdev *d, const struct kvmini_nic *nic,
 
 	for (i = 0; i < d->npairs; i++) {
 		/* Later queues name the tap the kernel gave (nic->tap may be a pattern). */
-		r = netdev_open_tap(NULL, i ? d->ifname : nic->tap, d->npairs > 1, d->ifname,
+		r = tap_open(NULL, i ? d->ifname : nic->tap, d->npairs > 1, d->ifname,
 				    err);
 		if (r < 0)
 			return r;
@@ -454,7 +392,7 @@ int netdev_create(struct netdev *d, const struct kvmini_nic *nic, unsigned int i
 	if (nic->has_mac)
 		memcpy(mac, nic->mac, 6);
 	else
-		default_mac(d->ifname, index, mac);
+		tap_default_mac(d->ifname, index, mac);
 	offloads = virtio_net_tap_probe(d->pair[0].tap_fd, NULL);
 	for (i = 0; i < d->npairs; i++)
 		if ((r = pair_init(d, i, mac, offloads, err)))

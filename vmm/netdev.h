@@ -6,11 +6,10 @@
  *  - vhost-net (vmm/vhost_net.c): at DRIVER_OK the kernel gets the rings,
  *    each queue's doorbell ioeventfd as kick and its MSI-X irqfd as call, and
  *    the tap. The I/O thread watches nothing of this NIC; packets, kicks and
- *    interrupts never reach kvmini's userspace. Limits: the transport masks
- *    MSI-X vectors in userspace, so a vector the driver masks is still
- *    raised by vhost (Linux's driver does not mask its queue vectors in
- *    normal operation); a driver that did not enable MSI-X gets a call
- *    eventfd that the I/O thread turns into the INTx interrupt.
+ *    interrupts never reach kvmini's userspace. A vector the driver masks
+ *    has its eventfd detached from KVM (devices/virtio_pci.c), so vhost's
+ *    signals wait until it is unmasked; a driver that did not enable MSI-X
+ *    gets a call eventfd that the I/O thread turns into the INTx interrupt.
  *  - userspace: the I/O thread watches the tap and the queue doorbells and
  *    runs virtio_net_rx / virtio_net_kick.
  *
@@ -34,6 +33,7 @@
 #include "iothread.h"
 #include "kvmini.h"
 #include "pci.h"
+#include "tap.h"
 #include "vhost_net.h"
 #include "virtio_net.h"
 #include "virtio_net_ctrl.h"
@@ -86,15 +86,6 @@ struct netdev {
 	char name[32];
 };
 
-/*
- * netdev_open_tap - open /dev/net/tun (tun_path, NULL for the default) and
- * attach to tap name, creating it if it does not exist, with IFF_TAP |
- * IFF_NO_PI | IFF_VNET_HDR, and IFF_MULTI_QUEUE if multi_queue (each call
- * then adds a queue), non-blocking. The kernel's name is written to
- * ifname. Returns the fd or a negative errno with err filled.
- */
-int netdev_open_tap(const char *tun_path, const char *name, int multi_queue,
-		    char ifname[IFNAMSIZ], struct kvmini_error *err) MUST_CHECK;
 
 /*
  * netdev_set_pairs - make the first pairs queue pairs (1..npairs) active and

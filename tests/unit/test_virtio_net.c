@@ -591,7 +591,7 @@ Test(vnet, real_tap_probe_and_configure)
 	unsigned int off;
 	int fd, is_tap = 0, sz = 0;
 
-	fd = netdev_open_tap(NULL, "kvmt%d", 0, ifname, &err);
+	fd = tap_open(NULL, "kvmt%d", 0, ifname, &err);
 	if (fd < 0)
 		cr_skip_test("no usable /dev/net/tun here: %s", err.msg);
 	off = virtio_net_tap_probe(fd, &is_tap);
@@ -613,10 +613,10 @@ Test(vnet, tap_open_errors_are_one_line)
 	struct kvmini_error err = { { 0 } };
 	char ifname[IFNAMSIZ];
 
-	cr_assert_eq(netdev_open_tap("/nonexistent/tun", "x", 0, ifname, &err), -ENOENT);
+	cr_assert_eq(tap_open("/nonexistent/tun", "x", 0, ifname, &err), -ENOENT);
 	cr_assert(strstr(err.msg, "load the tun module"), "%s", err.msg);
 	cr_assert_null(strchr(err.msg, '\n'));
-	cr_assert_eq(netdev_open_tap(NULL, "a-name-far-too-long", 0, ifname, &err), -EINVAL);
+	cr_assert_eq(tap_open(NULL, "a-name-far-too-long", 0, ifname, &err), -EINVAL);
 }
 
 Test(vnet, vhost_open_missing_node)

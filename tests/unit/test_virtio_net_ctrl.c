@@ -356,10 +356,10 @@ Test(mq_tap, queues_and_the_multi_queue_error)
 	struct ifreq ifr;
 	int a, b, c;
 
-	a = netdev_open_tap(NULL, "kvmq%d", 1, ifname, &err);
+	a = tap_open(NULL, "kvmq%d", 1, ifname, &err);
 	if (a < 0)
 		cr_skip_test("no usable /dev/net/tun here: %s", err.msg);
-	b = netdev_open_tap(NULL, ifname, 1, name2, &err);
+	b = tap_open(NULL, ifname, 1, name2, &err);
 	cr_assert_geq(b, 0, "second queue: %s", err.msg);
 	cr_assert_str_eq(ifname, name2);
 	memset(&ifr, 0, sizeof(ifr));
@@ -368,18 +368,18 @@ Test(mq_tap, queues_and_the_multi_queue_error)
 	ifr.ifr_flags = IFF_ATTACH_QUEUE;
 	cr_assert_eq(ioctl(b, TUNSETQUEUE, &ifr), 0);
 	/* The same tap without IFF_MULTI_QUEUE is refused. */
-	cr_assert_lt(netdev_open_tap(NULL, ifname, 0, plain, &err), 0);
+	cr_assert_lt(tap_open(NULL, ifname, 0, plain, &err), 0);
 	close(a);
 	close(b);
 	/* A single-queue tap asked for several queues: the fix is named. */
-	c = netdev_open_tap(NULL, "kvmq%d", 0, plain, &err);
+	c = tap_open(NULL, "kvmq%d", 0, plain, &err);
 	cr_assert_geq(c, 0, "%s", err.msg);
 	cr_assert_eq(ioctl(c, TUNSETPERSIST, 1), 0);
 	close(c);
-	cr_assert_lt(netdev_open_tap(NULL, plain, 1, ifname, &err), 0);
+	cr_assert_lt(tap_open(NULL, plain, 1, ifname, &err), 0);
 	cr_assert(strstr(err.msg, "multi_queue"), "%s", err.msg);
 	cr_assert_null(strchr(err.msg, '\n'));
-	c = netdev_open_tap(NULL, plain, 0, ifname, &err);
+	c = tap_open(NULL, plain, 0, ifname, &err);
 	cr_assert_geq(c, 0, "%s", err.msg);
 	cr_assert_eq(ioctl(c, TUNSETPERSIST, 0), 0);
 	close(c);
