@@ -62,7 +62,7 @@ static void *loop(void *arg)
 
 int iothread_start(struct iothread *t)
 {
-	int r = thread_start(&t->thread, loop, t);
+	int r = thread_start(&t->thread, "kvmini-io", loop, t);
 
 	if (r)
 		return r;

@@ -8,7 +8,7 @@
 
 #define THREAD_STACK (256 * KiB)
 
-int thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
+int thread_start(pthread_t *t, const char *name, void *(*fn)(void *), void *arg)
 {
 	pthread_attr_t a;
 	int r;
@@ -17,6 +17,8 @@ int thread_start(pthread_t *t, void *(*fn)(void *), void *arg)
 	pthread_attr_setstacksize(&a, THREAD_STACK);
 	r = pthread_create(t, &a, fn, arg);
 	pthread_attr_destroy(&a);
+	if (r == 0 && name)
+		pthread_setname_np(*t, name);   /* best effort: a name is a help only */
 	return -r;
 }
 

@@ -28,9 +28,11 @@ typedef uint64_t gpa_t;
 /*
  * thread_start - start fn(arg) on a thread with a 256 KiB stack: small
  * enough that no transparent huge page backs it (an 8 MiB default stack can
- * cost 2 MiB of RSS for a few touched bytes). Returns 0 or a negative errno.
+ * cost 2 MiB of RSS for a few touched bytes), named name (at most 15
+ * characters, shown by ps -T, top -H, gdb; NULL for none). Returns 0 or a
+ * negative errno.
  */
-int thread_start(pthread_t *t, void *(*fn)(void *), void *arg) MUST_CHECK;
+int thread_start(pthread_t *t, const char *name, void *(*fn)(void *), void *arg) MUST_CHECK;
 
 /* set_err - format a one-line reason into err (NULL allowed); returns -e. */
 int set_err(struct kvmini_error *err, int e, const char *fmt, ...)

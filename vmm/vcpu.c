@@ -305,6 +305,7 @@ int vcpu_start(struct vcpu *v)
 		struct kvm_signal_mask m;
 		uint8_t set[8];
 	} kmask;
+	char name[16];
 	struct sigaction sa;
 	sigset_t block, old, inside;
 	int r;
@@ -327,7 +328,8 @@ int vcpu_start(struct vcpu *v)
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 		return r;
 	}
-	r = thread_start(&v->thread, vcpu_thread, v);
+	snprintf(name, sizeof(name), "kvmini-vcpu%u", v->id);
+	r = thread_start(&v->thread, name, vcpu_thread, v);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r == 0)
 		v->thread_started = 1;
