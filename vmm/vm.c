@@ -91,6 +91,18 @@ static int is_multiboot(const struct mapped_file *k)
 	return multiboot_parse(k->data, k->len, &mi, NULL) == 0;
 }
 
+/* The device tree a Multiboot guest boots with; pci NULL leaves /pci out. */
+static int build_fdt(const struct kvmini_vm *vm, const struct kvmini_config *cfg,
+		     const struct kvfdt_pci *pci, void **fdt, size_t *fdt_len,
+		     struct kvmini_error *err)
+{
+	struct kvfdt_params p = { .mem = &vm->mem, .cmdline = cfg->cmdline,
+				  .ncpus = vm->ncpus, .exit_port = KVMINI_DEBUG_EXIT_PORT,
+				  .pci = pci };
+
+	return kvfdt_build(&p, fdt, fdt_len, err);
+}
+
 /*
  * A Multiboot kernel (e.g. guest/) gets its boot information as an FDT
  * module; /pci joins it once the devices exist (add_devices_to_fdt).
@@ -98,13 +110,11 @@ static int is_multiboot(const struct mapped_file *k)
 static int load_multiboot(struct kvmini_vm *vm, const struct kvmini_config *cfg,
 			  const struct mapped_file *k, struct kvmini_error *err)
 {
-	struct kvfdt_params p = { .mem = &vm->mem, .cmdline = cfg->cmdline,
-				  .ncpus = vm->ncpus, .exit_port = KVMINI_DEBUG_EXIT_PORT };
 	void *fdt = NULL;
 	size_t fdt_len = 0;
 	int r;
 
-	r = kvfdt_build(&p, &fdt, &fdt_len, err);
+	r = build_fdt(vm, cfg, NULL, &fdt, &fdt_len, err);
 	if (r)
 		return r;
 	r = multiboot_load(&vm->mem, k->data, k->len, cfg->cmdline, fdt, fdt_len, &vm->mb, err);
@@ -123,15 +133,12 @@ static int add_devices_to_fdt(struct kvmini_vm *vm, const struct kvmini_config *
 {
 	struct kvfdt_pci_fn fns[PCI_MAX_SLOTS];
 	struct kvfdt_pci pci;
-	struct kvfdt_params p = { .mem = &vm->mem, .cmdline = cfg->cmdline,
-				  .ncpus = vm->ncpus, .exit_port = KVMINI_DEBUG_EXIT_PORT,
-				  .pci = &pci };
 	void *fdt = NULL;
 	size_t fdt_len = 0;
 	int r;
 
 	kvfdt_describe_pci(&vm->mach.pci, fns, PCI_MAX_SLOTS, &pci);
-	r = kvfdt_build(&p, &fdt, &fdt_len, err);
+	r = build_fdt(vm, cfg, &pci, &fdt, &fdt_len, err);
 	if (r)
 		return r;
 	r = multiboot_replace_fdt(&vm->mem, &vm->mb, fdt, fdt_len, err);
