@@ -120,14 +120,14 @@ static int map_range(uint64_t *pdpt, uint64_t off, uint64_t pa, uint64_t size,
 		unsigned int i2 = (unsigned int)(va >> 21) & 511;
 		unsigned int i1 = (unsigned int)(va >> 12) & 511;
 
-		if (page == (1ull << 30)) {
+		if (page == GIG) {
 			pdpt[i3] = (pa + done) | PTE_P | PTE_W | PTE_PS;
 			continue;
 		}
 		pd = next_table(&pdpt[i3]);
 		if (!pd)
 			return -PLAT_ENOMEM;
-		if (page == (2ull << 20)) {
+		if (page == BIG_PAGE) {
 			pd[i2] = (pa + done) | PTE_P | PTE_W | PTE_PS;
 			continue;
 		}
@@ -146,7 +146,7 @@ int plat_buf_alloc(size_t size, size_t page_size, struct plat_buf *b)
 	int r;
 
 	b->how = 0;
-	if (page_size != PAGE && page_size != (2ull << 20) && page_size != (1ull << 30))
+	if (page_size != PAGE && page_size != BIG_PAGE && page_size != GIG)
 		return -PLAT_EINVAL;
 	if (page_size == GIG && !mm_has_1g_pages()) {
 		b->how = "cpu-lacks-pdpe1gb";
@@ -178,7 +178,7 @@ int plat_buf_alloc(size_t size, size_t page_size, struct plat_buf *b)
 	b->ptr = (void *)(uintptr_t)(slot * SLOT_SIZE);
 	b->size = (size_t)len;
 	b->page_size = page_size;
-	b->how = page_size == PAGE ? "pt-4k" : page_size == (2ull << 20) ? "pt-2m" : "pt-1g";
+	b->how = page_size == PAGE ? "pt-4k" : page_size == BIG_PAGE ? "pt-2m" : "pt-1g";
 	b->priv[0] = mark;
 	b->priv[1] = slot;
 	return 0;
