@@ -28,4 +28,9 @@ if [ "${BENCH_IO:-1}" != 0 ]; then
 		echo "bench: no tap for the net workload ($(cat "$work/tap.err")); net will SKIP" >&2
 	fi
 fi
-"$kvmini" bench --out "$out" ${io[@]+"${io[@]}"} "$@"
+# kvmini bench in the background, so that a TERM or INT (e.g. from timeout)
+# stops it too and the disk and tap are still removed.
+"$kvmini" bench --out "$out" ${io[@]+"${io[@]}"} "$@" &
+pid=$!
+trap 'kill "$pid" 2>/dev/null; wait "$pid"; exit 143' TERM INT
+wait "$pid"

@@ -3,7 +3,8 @@
 # with-kvm): two measured repetitions and one warm-up per world with tiny
 # sizes; the table, results.csv, results.json, runs.csv and ratios.svg must
 # exist, every cpu and mem test must have a VM/native ratio, and every blk and
-# net test too (a scratch disk image and a tap made here), the checksums
+# net test too (on the scratch disk and tap tools/bench-inner.sh makes for
+# `make bench`), the checksums
 # must agree between the worlds, and the runs must be interleaved with the
 # first world alternating. Also `kvmini native` and its error when
 # kvmini-native is missing.
@@ -17,20 +18,9 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 O=${O:-build}
 opts="mem.max=64K mem.bytes=512K mem.steps=20000 cpu.bytes=64K cpu.sieve=100000 cpu.mat=32 exits.iters=500"
 opts="$opts blk.bytes=4M blk.ops=200 net.pings=200 net.window=16 net.frames=2000"
-opts="$opts net.ip=10.79.7.2 net.peer=10.79.7.1"
 work=$(mktemp -d "${TMPDIR:-/tmp}/kvmini-bench.XXXXXX")
-tap=kvbt$$
-trap 'ip link del "$tap" 2>/dev/null; rm -rf "$work"' EXIT
+trap 'rm -rf "$work"' EXIT
 out=$work/out
-# The blk and net workloads' disk and tap (the host side carries net.peer).
-io=(--disk "$work/disk.img")
-truncate -s 16M "$work/disk.img"
-if ip tuntap add dev "$tap" mode tap 2>"$work/tap.err" &&
-	ip addr add 10.79.7.1/24 dev "$tap" && ip link set "$tap" up; then
-	io+=(--net "tap=$tap")
-else
-	fail "tap for the net workload" "$(cat "$work/tap.err")"
-fi
 
 # --- kvmini native
 if "$O/kvmini" native cpu cpu.bytes=4K cpu.sieve=1000 cpu.mat=8 >"$work/native.txt" 2>&1 &&
@@ -50,8 +40,11 @@ fi
 
 # --- kvmini bench
 bench() {
-	timeout -k 5 160 "$O/kvmini" bench cpu,mem,exits,blk,net --reps 2 --warmup 1 --timeout 60 \
-		--out "$out" "${io[@]}" --args "$opts" >"$work/table.txt" 2>"$work/err.txt"
+	# As `make bench` runs it: tools/bench-inner.sh makes the scratch disk
+	# and the tap (host side 10.79.0.1, the net workload's default peer).
+	BENCH_DISK_MB=16 timeout -k 5 160 "$here/../../tools/bench-inner.sh" "$O/kvmini" "$out" \
+		cpu,mem,exits,blk,net --reps 2 --warmup 1 --timeout 60 --args "$opts" \
+		>"$work/table.txt" 2>"$work/err.txt"
 }
 bench
 rc=$?
