@@ -33,8 +33,13 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 	-Wpointer-arith -Wformat=2 -Wundef -Wvla -Wcast-align -Wwrite-strings \
 	-Wimplicit-fallthrough
 CFLAGS ?= -O2 -g
-HOST_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -MMD -MP \
-	-Iinclude -Ivmm -Idevices -Ibios
+# Includes name their layer ("base/util.h", "devices/pci.h"); cli/ sees
+# include/ alone, so the command is built on the public API only.
+HOST_BASE_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -MMD -MP
+HOST_CFLAGS := $(HOST_BASE_CFLAGS) -Iinclude -I.
+CLI_CFLAGS := $(HOST_BASE_CFLAGS) -Iinclude
+# The library's own objects: nothing visible outside it but KVMINI_API.
+LIB_CFLAGS := $(HOST_CFLAGS) -fvisibility=hidden
 LDLIBS := -luring -lfdt -lpthread -lm
 ifeq ($(SANITIZE),1)
 HOST_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
@@ -42,12 +47,17 @@ HOST_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 LDFLAGS += -fsanitize=address,undefined
 endif
 
-CLI_SRCS := vmm/main.c vmm/term.c $(wildcard vmm/bench*.c)
-LIB_SRCS := $(filter-out $(CLI_SRCS),$(wildcard vmm/*.c)) \
-	$(wildcard devices/*.c) $(wildcard bios/*.c)
+# Layers, top to bottom: cli -> vmm -> devices -> bios -> base.
+CLI_SRCS := $(wildcard cli/*.c)
+LIB_SRCS := $(wildcard vmm/*.c) $(wildcard devices/*.c) $(wildcard bios/*.c) \
+	$(wildcard base/*.c)
 LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(B)/%.o)
+# libkvmini.a holds one relocatable object whose hidden globals are local:
+# nm -g lists kvmini_* only. Unit tests and tools that test internals link
+# the plain archive of the same objects, libkvmini-internal.a.
 LIB := $(B)/libkvmini.a
+LIB_INT := $(B)/libkvmini-internal.a
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
@@ -59,9 +69,22 @@ all: $(B)/kvmini $(B)/tests/two-vms
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(HOST_CFLAGS) -c -o $@ $<
+	$(Q)$(CC) $(LIB_CFLAGS) -c -o $@ $<
 
-$(LIB): $(LIB_OBJS)
+$(B)/cli/%.o: cli/%.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $@")
+	$(Q)$(CC) $(CLI_CFLAGS) -c -o $@ $<
+
+$(LIB_INT): $(LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/libkvmini.o: $(LIB_OBJS)
+	@$(if $(Q),echo "  LD -r   $@")
+	$(Q)ld -r -o $@.tmp $^ && objcopy --localize-hidden $@.tmp $@ && rm -f $@.tmp
+
+$(LIB): $(B)/libkvmini.o
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 
@@ -69,10 +92,10 @@ $(B)/kvmini: $(CLI_OBJS) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS)
 
-$(B)/tests/unit/%: tests/unit/%.c $(LIB)
+$(B)/tests/unit/%: tests/unit/%.c $(LIB_INT)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  TEST-CC $@")
-	$(Q)$(CC) $(HOST_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(CRITERION_LIBS) $(LDLIBS)
+	$(Q)$(CC) $(HOST_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_INT) $(CRITERION_LIBS) $(LDLIBS)
 
 unit-build: $(UNIT_BINS)
 
@@ -80,7 +103,7 @@ unit-build: $(UNIT_BINS)
 $(B)/tests/two-vms: tests/integration/two_vms.c $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(HOST_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(Q)$(CC) $(CLI_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 deps:
 	$(Q)tools/deps.sh
@@ -208,14 +231,17 @@ $(NATIVE_BIN): $(NATIVE_OBJS)
 
 MKFDT := $(O)/tests/guest/mkfdt
 
-$(MKFDT): tests/guest/mkfdt.c $(LIB)
+$(MKFDT): tests/guest/mkfdt.c $(LIB_INT)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(HOST_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) -lfdt $(LDLIBS)
+	$(Q)$(CC) $(HOST_CFLAGS) $(LDFLAGS) -o $@ $< $(LIB_INT) -lfdt $(LDLIBS)
 
 guest-qemu: guest native $(MKFDT)
 	$(Q)O=$(O) tests/guest/run-qemu.sh
 
+# The bench statistics live in the command, not the library.
+$(B)/tests/unit/test_stats: $(B)/cli/stats.o
+$(B)/tests/unit/test_stats: LIB_INT += $(B)/cli/stats.o
 # The FDT builder's test links libfdt.
 $(B)/tests/unit/test_fdt: LDLIBS += -lfdt
 # Tests of guest/ code include the source they test.

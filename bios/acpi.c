@@ -3,13 +3,13 @@
  * the FADT describes a PC with legacy PIC/PIT and a PM1 block at
  * PM_BASE_PORT, which devices/acpi_pm.c implements.
  */
-#include "acpi.h"
+#include "bios/acpi.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "aml.h"
-#include "layout.h"
+#include "bios/aml.h"
+#include "bios/layout.h"
 
 #define OEM_ID        "KVMINI"
 #define OEM_TABLE_ID  "KVMINI  "

@@ -1,5 +1,5 @@
 /* aml.c - see aml.h and the ACPI specification, chapter 20 (AML encoding). */
-#include "aml.h"
+#include "bios/aml.h"
 
 #include <errno.h>
 #include <string.h>

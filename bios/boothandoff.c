@@ -1,10 +1,10 @@
 /* boothandoff.c - see boothandoff.h. */
-#include "boothandoff.h"
+#include "bios/boothandoff.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "layout.h"
+#include "bios/layout.h"
 
 #define PTE_P   0x001ULL
 #define PTE_RW  0x002ULL

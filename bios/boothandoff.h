@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "guestmem.h"
+#include "base/guestmem.h"
 
 #define BOOT_CS_SELECTOR 0x10  /* __BOOT_CS */
 #define BOOT_DS_SELECTOR 0x18  /* __BOOT_DS */

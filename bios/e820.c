@@ -1,9 +1,9 @@
 /* e820.c - see e820.h. */
-#include "e820.h"
+#include "bios/e820.h"
 
 #include <errno.h>
 
-#include "layout.h"
+#include "bios/layout.h"
 
 static int add(struct boot_e820_entry *tab, unsigned int max, int n,
 	       uint64_t addr, uint64_t size, uint32_t type)

@@ -6,7 +6,7 @@
 
 #include <asm/bootparam.h>
 
-#include "guestmem.h"
+#include "base/guestmem.h"
 
 #define E820_RAM      1
 #define E820_RESERVED 2

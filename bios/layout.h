@@ -5,6 +5,8 @@
 #ifndef KVMINI_LAYOUT_H
 #define KVMINI_LAYOUT_H
 
+#include "base/guestmem.h"
+
 #define BOOT_GDT_ADDR      0x00000500ULL  /* GDT: null, null, code, data */
 #define BOOT_ZEROPAGE_ADDR 0x00007000ULL  /* Linux boot_params */
 #define BOOT_STACK_TOP     0x00008ff0ULL
@@ -20,7 +22,7 @@
 #define KERNEL_LOAD_ADDR   0x00100000ULL  /* bzImage protected-mode code */
 #define HIGH_MEM_START     0x00100000ULL
 
-#define PCI_MMIO_BASE      0xc0000000ULL  /* = GMEM_PCI_HOLE_START */
+#define PCI_MMIO_BASE      GMEM_PCI_HOLE_START  /* the PCI hole starts with the window */
 #define PCI_MMIO_END       0xfec00000ULL
 #define IOAPIC_ADDR        0xfec00000ULL
 #define LAPIC_ADDR         0xfee00000ULL

@@ -1,9 +1,9 @@
 /* acpi_pm.c - see acpi_pm.h. */
-#include "acpi_pm.h"
+#include "devices/acpi_pm.h"
 
 #include <string.h>
 
-#include "layout.h"
+#include "bios/layout.h"
 
 #define PM1_SCI_EN      0x0001
 #define PM1_SLP_TYP_SHIFT 10

@@ -10,8 +10,8 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "iobus.h"
-#include "power.h"
+#include "devices/iobus.h"
+#include "devices/power.h"
 
 struct acpi_pm {
 	pthread_mutex_t lock;

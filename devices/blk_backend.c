@@ -1,5 +1,5 @@
 /* blk_backend.c - see blk_backend.h. */
-#include "blk_backend.h"
+#include "devices/blk_backend.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "base/log.h"
 
 #define BLK_MAX_DEPTH 4096
 #define SECTOR 512

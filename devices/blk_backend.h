@@ -28,7 +28,7 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
-#include "util.h"
+#include "base/util.h"
 
 /* Default submission queue depth (the completion queue is twice that). */
 #define BLK_BACKEND_DEFAULT_DEPTH 128

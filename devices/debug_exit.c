@@ -1,5 +1,5 @@
 /* debug_exit.c - see debug_exit.h. */
-#include "debug_exit.h"
+#include "devices/debug_exit.h"
 
 #include <string.h>
 

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-#include "iobus.h"
+#include "devices/iobus.h"
 
 /* Where a stop request goes: the machine decides what to do with it. */
 struct debug_exit_sink {

@@ -1,5 +1,5 @@
 /* i8042.c - see i8042.h. */
-#include "i8042.h"
+#include "devices/i8042.h"
 
 #include <string.h>
 

@@ -9,8 +9,8 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "iobus.h"
-#include "power.h"
+#include "devices/iobus.h"
+#include "devices/power.h"
 
 #define I8042_DATA_PORT 0x60
 #define I8042_CMD_PORT  0x64

@@ -1,5 +1,5 @@
 /* iobus.c - see iobus.h. */
-#include "iobus.h"
+#include "devices/iobus.h"
 
 #include <errno.h>
 #include <stdlib.h>

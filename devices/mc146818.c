@@ -1,5 +1,5 @@
 /* mc146818.c - see mc146818.h. */
-#include "mc146818.h"
+#include "devices/mc146818.h"
 
 #include <string.h>
 

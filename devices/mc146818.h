@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "iobus.h"
+#include "devices/iobus.h"
 
 #define MC146818_PORT 0x70
 #define MC146818_PORT_COUNT 2

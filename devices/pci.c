@@ -1,5 +1,5 @@
 /* pci.c - see pci.h. */
-#include "pci.h"
+#include "devices/pci.h"
 
 #include <errno.h>
 #include <string.h>
@@ -12,7 +12,6 @@
 
 #define FIRST_CAP       0x40
 #define ALIGN4(x)       (((x) + 3u) & ~3u)
-#define ALIGN_UP(x, a)  (((x) + ((a) - 1)) & ~((uint64_t)(a) - 1))
 
 static void put16(uint8_t *p, uint16_t v)
 {

@@ -11,8 +11,9 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "iobus.h"
-#include "power.h"
+#include "devices/iobus.h"
+#include "devices/power.h"
+#include "base/util.h"
 
 #define PCI_CONFIG_ADDR_PORT 0xcf8
 #define PCI_CONFIG_DATA_PORT 0xcfc

@@ -1,5 +1,5 @@
 /* uart8250.c - see uart8250.h. Register names follow the 16550A datasheet. */
-#include "uart8250.h"
+#include "devices/uart8250.h"
 
 #include <errno.h>
 #include <string.h>

@@ -13,8 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "iobus.h"
-#include "irq.h"
+#include "devices/iobus.h"
+#include "devices/irq.h"
 
 #define UART8250_FIFO 16
 #define UART8250_PORT_COUNT 8

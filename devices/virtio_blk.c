@@ -1,12 +1,12 @@
 /* virtio_blk.c - see virtio_blk.h. */
-#include "virtio_blk.h"
+#include "devices/virtio_blk.h"
 
 #include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "base/log.h"
 
 #define SECTOR VIRTIO_BLK_SECTOR_SIZE
 #define HDR_BYTES sizeof(struct virtio_blk_req_hdr)

@@ -47,10 +47,10 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "blk_backend.h"
-#include "util.h"
+#include "devices/blk_backend.h"
+#include "base/util.h"
 #include "virtio_abi.h"
-#include "virtq.h"
+#include "devices/virtq.h"
 
 #define VIRTIO_BLK_MAX_QUEUES 16
 /*

@@ -1,5 +1,5 @@
 /* virtio_net.c - see virtio_net.h. Formats: virtio 1.x, 5.1. */
-#include "virtio_net.h"
+#include "devices/virtio_net.h"
 
 #include <endian.h>
 #include <errno.h>

@@ -62,9 +62,9 @@
 
 #include <stdint.h>
 
-#include "util.h"
+#include "base/util.h"
 #include "virtio_abi.h"
-#include "virtq.h"
+#include "devices/virtq.h"
 
 #define VIRTIO_NET_RXQ 0
 #define VIRTIO_NET_TXQ 1

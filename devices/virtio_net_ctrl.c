@@ -1,5 +1,5 @@
 /* virtio_net_ctrl.c - see virtio_net_ctrl.h. */
-#include "virtio_net_ctrl.h"
+#include "devices/virtio_net_ctrl.h"
 
 #include <endian.h>
 #include <errno.h>

@@ -22,9 +22,9 @@
 
 #include <stdint.h>
 
-#include "util.h"
+#include "base/util.h"
 #include "virtio_abi.h"
-#include "virtq.h"
+#include "devices/virtq.h"
 
 /* Make pairs queue pairs active (1..max_pairs); 0 or a negative errno. */
 typedef int virtio_net_ctrl_pairs_fn(void *ctx, unsigned int pairs);

@@ -1,5 +1,5 @@
 /* virtio_pci.c - see virtio_pci.h. Register layout: virtio 1.x, 4.1.4. */
-#include "virtio_pci.h"
+#include "devices/virtio_pci.h"
 
 #include <errno.h>
 #include <string.h>

@@ -18,11 +18,11 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "guestmem.h"
-#include "irq.h"
-#include "msi.h"
-#include "pci.h"
-#include "virtq.h"
+#include "base/guestmem.h"
+#include "devices/irq.h"
+#include "devices/msi.h"
+#include "devices/pci.h"
+#include "devices/virtq.h"
 
 #define VIRTIO_PCI_MAX_QUEUES 64
 #define VIRTIO_PCI_MAX_VECTORS (VIRTIO_PCI_MAX_QUEUES + 1)

@@ -1,5 +1,5 @@
 /* virtq.c - see virtq.h. */
-#include "virtq.h"
+#include "devices/virtq.h"
 
 #include <endian.h>
 #include <errno.h>

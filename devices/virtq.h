@@ -31,8 +31,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "guestmem.h"
-#include "util.h"
+#include "base/guestmem.h"
+#include "base/util.h"
 #include "virtio_abi.h"
 
 /* Most segments one chain may have (direct and indirect together). */

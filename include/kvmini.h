@@ -17,6 +17,13 @@
 extern "C" {
 #endif
 
+/*
+ * KVMINI_API marks what libkvmini exports. The library is built with hidden
+ * visibility and its archive holds one object whose other globals are made
+ * local, so an embedder sees these names and no others.
+ */
+#define KVMINI_API __attribute__((visibility("default")))
+
 #define KVMINI_MAX_CPUS 64
 #define KVMINI_MAX_DISKS 8
 #define KVMINI_MAX_NICS 8
@@ -63,10 +70,8 @@ struct kvmini_config {
 	const char *cmdline;     /* kernel command line, or NULL for "" */
 	uint64_t mem_size;       /* guest RAM in bytes; 0 means 256 MiB */
 	unsigned int ncpus;      /* number of vCPUs; 0 means 1 */
-	int console_in_fd;       /* serial input: fd to read, or -1 for none */
-	int console_out_fd;      /* serial output: fd to write (e.g. 1) */
-	int console_escape;      /* 1: Ctrl-A x on input stops the VM,
-				    Ctrl-A Ctrl-A sends one Ctrl-A */
+	int console_out_fd;      /* serial output: fd to write (e.g. 1); input
+				    goes in with kvmini_vm_console_input() */
 	enum kvmini_pages pages; /* what backs guest RAM (default: THP) */
 	const char *kvm_path;    /* KVM device node; NULL means "/dev/kvm" */
 	struct kvmini_disk disks[KVMINI_MAX_DISKS];
@@ -112,7 +117,7 @@ struct kvmini_vm;
  * firmware tables, create vCPUs and devices.
  * Returns 0 and sets *out, or a negative errno with err filled.
  */
-int kvmini_vm_create(const struct kvmini_config *cfg, struct kvmini_vm **out,
+KVMINI_API int kvmini_vm_create(const struct kvmini_config *cfg, struct kvmini_vm **out,
 		     struct kvmini_error *err);
 
 /*
@@ -120,25 +125,25 @@ int kvmini_vm_create(const struct kvmini_config *cfg, struct kvmini_vm **out,
  * Fills *res with the reason. Returns 0 when the VM ran and stopped (for any
  * reason, see res->stop), or a negative errno if it could not be started.
  */
-int kvmini_vm_run(struct kvmini_vm *vm, struct kvmini_result *res);
+KVMINI_API int kvmini_vm_run(struct kvmini_vm *vm, struct kvmini_result *res);
 
 /*
  * kvmini_vm_stop - ask a running VM to stop (async-signal-unsafe; call from
  * any thread). kvmini_vm_run() then returns with KVMINI_STOP_HOST.
  */
-void kvmini_vm_stop(struct kvmini_vm *vm);
+KVMINI_API void kvmini_vm_stop(struct kvmini_vm *vm);
 
 /* kvmini_vm_destroy - free everything the VM holds. NULL is allowed. */
-void kvmini_vm_destroy(struct kvmini_vm *vm);
+KVMINI_API void kvmini_vm_destroy(struct kvmini_vm *vm);
 
 /* kvmini_parse_size - parse "512M", "2G", "4096K", "1048576" into bytes. */
-int kvmini_parse_size(const char *s, uint64_t *out);
+KVMINI_API int kvmini_parse_size(const char *s, uint64_t *out);
 
 /*
  * kvmini_parse_disk - parse "PATH[,ro][,direct=on|off]" into d (d->path
  * points into s). Returns 0 or -EINVAL.
  */
-int kvmini_parse_disk(char *s, struct kvmini_disk *d);
+KVMINI_API int kvmini_parse_disk(char *s, struct kvmini_disk *d);
 
 /*
  * kvmini_parse_nic - parse "tap=NAME[,vhost=on|off|auto][,mac=MAC][,queues=N]"
@@ -146,10 +151,40 @@ int kvmini_parse_disk(char *s, struct kvmini_disk *d);
  * (n->tap points into s; MAC as six hex bytes with ':' or '-', unicast).
  * Returns 0 or -EINVAL.
  */
-int kvmini_parse_nic(char *s, struct kvmini_nic *n);
+KVMINI_API int kvmini_parse_nic(char *s, struct kvmini_nic *n);
+
+/*
+ * kvmini_vm_console_input - give the guest's COM1 up to len bytes of console
+ * input, as if typed. Any thread may call it while the VM exists (a program
+ * pumps its terminal into it; kvmini's command does with the Ctrl-A escape).
+ * Returns how many bytes the UART took: fewer than len, even 0, while its
+ * receive FIFO is full; call again later with the rest.
+ */
+KVMINI_API size_t kvmini_vm_console_input(struct kvmini_vm *vm, const void *buf, size_t len);
+
+/* Message levels of kvmini_set_log_level(). */
+enum kvmini_log_level {
+	KVMINI_LOG_ERR,
+	KVMINI_LOG_WARN,          /* the default */
+	KVMINI_LOG_INFO,
+	KVMINI_LOG_DEBUG,
+};
+
+/*
+ * kvmini_set_log_level - the library's diagnostics (one line each on stderr,
+ * "kvmini: LEVEL: ...") above lvl are dropped. Process-wide.
+ */
+KVMINI_API void kvmini_set_log_level(enum kvmini_log_level lvl);
+
+/*
+ * kvmini_host_tdp - whether the host's KVM uses two-dimensional paging:
+ * "EPT on", "EPT off", "NPT on", "NPT off", or "unknown" (no kvm_intel or
+ * kvm_amd module parameters to read). A static string.
+ */
+KVMINI_API const char *kvmini_host_tdp(void);
 
 /* kvmini_stop_name - short name of a stop reason ("poweroff", ...). */
-const char *kvmini_stop_name(enum kvmini_stop stop);
+KVMINI_API const char *kvmini_stop_name(enum kvmini_stop stop);
 
 #ifdef __cplusplus
 }

@@ -1,10 +1,10 @@
 /* blkdev.c - see blkdev.h. */
-#include "blkdev.h"
+#include "vmm/blkdev.h"
 
 #include <errno.h>
 #include <string.h>
 
-#include "log.h"
+#include "base/log.h"
 
 #define BLK_QUEUE_SIZE 256
 #define PCI_CLASS_STORAGE_OTHER 0x018000

@@ -6,11 +6,11 @@
 #ifndef KVMINI_BLKDEV_H
 #define KVMINI_BLKDEV_H
 
-#include "iothread.h"
+#include "vmm/iothread.h"
 #include "kvmini.h"
-#include "pci.h"
-#include "virtio_blk.h"
-#include "virtio_pci.h"
+#include "devices/pci.h"
+#include "devices/virtio_blk.h"
+#include "devices/virtio_pci.h"
 
 struct blkdev;
 

@@ -1,12 +1,12 @@
 /* bzimage.c - see bzimage.h and Documentation/arch/x86/boot.rst. */
-#include "bzimage.h"
+#include "vmm/bzimage.h"
 
 #include <asm/bootparam.h>
 #include <errno.h>
 #include <string.h>
 
-#include "e820.h"
-#include "layout.h"
+#include "bios/e820.h"
+#include "bios/layout.h"
 
 #define SETUP_HDR_OFFSET  0x1f1
 #define BOOT_FLAG_MAGIC   0xaa55

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "guestmem.h"
+#include "base/guestmem.h"
 
 /* What bzimage_parse() learned from a setup header. */
 struct bzimage_info {

@@ -1,12 +1,12 @@
 /* coalesce.c - see coalesce.h. */
-#include "coalesce.h"
+#include "vmm/coalesce.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "base/log.h"
 
 /* Ports whose writes are safe to defer until the next exit or flush. */
 static const struct { uint64_t port, len; } zones[] = {

@@ -12,7 +12,7 @@
 #include <linux/kvm.h>
 #include <pthread.h>
 
-#include "iobus.h"
+#include "devices/iobus.h"
 
 struct coalesce {
 	struct kvm_coalesced_mmio_ring *ring;  /* NULL when KVM has no support */

@@ -1,5 +1,5 @@
 /* cpuid.c - see cpuid.h. */
-#include "cpuid.h"
+#include "vmm/cpuid.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -8,7 +8,7 @@
 
 #include <linux/kvm.h>
 
-#include "util.h"
+#include "base/util.h"
 
 /*
  * cpuid_get_supported - KVM_GET_SUPPORTED_CPUID, growing the table until it

@@ -1,5 +1,5 @@
 /* fdt.c - see fdt.h. */
-#include "fdt.h"
+#include "vmm/fdt.h"
 
 #include <errno.h>
 #include <libfdt.h>
@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "kvmini_guest_abi.h"
-#include "layout.h"
-#include "pci.h"
+#include "bios/layout.h"
+#include "devices/pci.h"
 
 #define FDT_START_SIZE 4096
 #define FDT_MAX_SIZE   (1024 * 1024)

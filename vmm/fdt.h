@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "guestmem.h"
+#include "base/guestmem.h"
 
 struct pci_bus;
 

@@ -1,5 +1,5 @@
 /* iothread.c - see iothread.h. */
-#include "iothread.h"
+#include "vmm/iothread.h"
 
 #include <errno.h>
 #include <stdint.h>

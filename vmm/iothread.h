@@ -9,7 +9,7 @@
 
 #include <pthread.h>
 
-#include "util.h"
+#include "base/util.h"
 
 struct io_handler {
 	int fd;

@@ -1,5 +1,5 @@
 /* irqroute.c - see irqroute.h. */
-#include "irqroute.h"
+#include "vmm/irqroute.h"
 
 #include <errno.h>
 #include <stdlib.h>

@@ -10,8 +10,8 @@
 #include <linux/kvm.h>
 #include <pthread.h>
 
-#include "msi.h"
-#include "util.h"
+#include "devices/msi.h"
+#include "base/util.h"
 
 #define IRQROUTE_LEGACY_GSIS 24
 #define IRQROUTE_MAX_MSI     512

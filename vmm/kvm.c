@@ -1,5 +1,5 @@
 /* kvm.c - see kvm.h. */
-#include "kvm.h"
+#include "vmm/kvm.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "util.h"
+#include "base/util.h"
 
 /*
  * kvm_open - open the KVM device (path, or /dev/kvm) read-write and check

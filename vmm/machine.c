@@ -16,8 +16,8 @@
 #include <sys/ioctl.h>
 
 #include "kvmini_guest_abi.h"
-#include "layout.h"
-#include "vm.h"
+#include "bios/layout.h"
+#include "vmm/vm.h"
 
 #define COM1_PORT 0x3f8
 #define COM1_IRQ  4

@@ -1,12 +1,12 @@
 /* multiboot.c - see multiboot.h and the Multiboot 0.6.96 specification. */
-#include "multiboot.h"
+#include "vmm/multiboot.h"
 
 #include <asm/bootparam.h>
 #include <elf.h>
 #include <errno.h>
 #include <string.h>
 
-#include "e820.h"
+#include "bios/e820.h"
 
 #define LOADER_NAME "kvmini"
 #define MB_MMAP_MAX 32

@@ -15,8 +15,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "guestmem.h"
-#include "layout.h"
+#include "base/guestmem.h"
+#include "bios/layout.h"
 #include "kvmini_guest_abi.h"
 
 /* Where the loader puts its boot data (below 1 MiB, clear of layout.h). */

@@ -1,12 +1,12 @@
 /* netdev.c - see netdev.h. */
-#include "netdev.h"
+#include "vmm/netdev.h"
 
 #include <errno.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "base/log.h"
 
 #define NET_QUEUE_SIZE 256
 #define PCI_CLASS_NETWORK_ETHERNET 0x020000

@@ -30,14 +30,14 @@
 
 #include <net/if.h>
 
-#include "iothread.h"
+#include "vmm/iothread.h"
 #include "kvmini.h"
-#include "pci.h"
-#include "tap.h"
-#include "vhost_net.h"
-#include "virtio_net.h"
-#include "virtio_net_ctrl.h"
-#include "virtio_pci.h"
+#include "devices/pci.h"
+#include "vmm/tap.h"
+#include "vmm/vhost_net.h"
+#include "devices/virtio_net.h"
+#include "devices/virtio_net_ctrl.h"
+#include "devices/virtio_pci.h"
 
 struct netdev;
 

@@ -1,5 +1,5 @@
 /* tap.c - see tap.h. */
-#include "tap.h"
+#include "vmm/tap.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "util.h"
+#include "base/util.h"
 
 int tap_open(const char *tun_path, const char *name, int multi_queue,
 		    char ifname[IFNAMSIZ], struct kvmini_error *err)

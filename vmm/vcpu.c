@@ -10,12 +10,12 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "boothandoff.h"
-#include "cpuid.h"
-#include "kvm.h"
-#include "layout.h"
-#include "log.h"
-#include "vm.h"
+#include "bios/boothandoff.h"
+#include "vmm/cpuid.h"
+#include "vmm/kvm.h"
+#include "bios/layout.h"
+#include "base/log.h"
+#include "vmm/vm.h"
 
 /* The signal that kicks a vCPU out of KVM_RUN; blocked outside KVM_RUN. */
 #define VCPU_KICK_SIGNAL SIGUSR1

@@ -1,5 +1,5 @@
 /* vhost_net.c - see vhost_net.h. */
-#include "vhost_net.h"
+#include "vmm/vhost_net.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "base/log.h"
 
 #define RING_FEATURES (~0ULL << 24)
 

@@ -19,9 +19,9 @@
 
 #include <stdint.h>
 
-#include "guestmem.h"
-#include "util.h"
-#include "virtq.h"
+#include "base/guestmem.h"
+#include "base/util.h"
+#include "devices/virtq.h"
 
 #define VHOST_NET_QUEUES 2   /* rx, tx */
 

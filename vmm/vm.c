@@ -12,16 +12,16 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "acpi.h"
-#include "boothandoff.h"
-#include "cpuid.h"
-#include "fdt.h"
+#include "bios/acpi.h"
+#include "bios/boothandoff.h"
+#include "vmm/cpuid.h"
+#include "vmm/fdt.h"
 #include "kvmini_guest_abi.h"
-#include "file.h"
-#include "kvm.h"
-#include "layout.h"
-#include "log.h"
-#include "vm.h"
+#include "vmm/file.h"
+#include "vmm/kvm.h"
+#include "bios/layout.h"
+#include "base/log.h"
+#include "vmm/vm.h"
 
 #define DEFAULT_MEM      (256 * MiB)
 #define MAX_MEM          (1024 * GiB)
@@ -309,8 +309,6 @@ int kvmini_vm_create(const struct kvmini_config *cfg, struct kvmini_vm **out,
 	if (!vm)
 		return set_err(err, ENOMEM, "out of memory");
 	vm->kvm_fd = vm->vm_fd = vm->stop_efd = -1;
-	vm->console_in_fd = cfg->console_in_fd;
-	vm->console_escape = cfg->console_escape;
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	iobus_init(&vm->pio, "pio");
 	iobus_init(&vm->mmio, "mmio");
@@ -380,80 +378,30 @@ fail:
 	return r;
 }
 
-#define CTRL_A 0x01
-
 /*
- * Apply the Ctrl-A escape to buf in place. Returns the bytes to forward,
- * or -1 if the user asked to stop the VM.
+ * Wait until a stop is requested, waking now and then to replay deferred
+ * port writes (coalesce.h).
  */
-static ssize_t console_escape(int *pending, uint8_t *buf, size_t len)
+static void wait_for_stop(struct kvmini_vm *vm)
 {
-	size_t i, o = 0;
-
-	for (i = 0; i < len; i++) {
-		if (*pending) {
-			*pending = 0;
-			if (buf[i] == 'x' || buf[i] == 'X')
-				return -1;
-			if (buf[i] == CTRL_A)
-				buf[o++] = CTRL_A;
-			continue;
-		}
-		if (buf[i] == CTRL_A)
-			*pending = 1;
-		else
-			buf[o++] = buf[i];
-	}
-	return (ssize_t)o;
-}
-
-/* Copy host console input to COM1 until a stop is requested. */
-static void console_loop(struct kvmini_vm *vm)
-{
-	int esc = 0;
-	uint8_t buf[64];
-	size_t have = 0, off = 0;
-	int in = vm->console_in_fd;
-
 	for (;;) {
-		struct pollfd p[2] = {
-			{ .fd = vm->stop_efd, .events = POLLIN },
-			{ .fd = (in >= 0 && have == 0) ? in : -1, .events = POLLIN },
-		};
-		/* Wake up now and then to replay deferred port writes (coalesce.h). */
-		int n = poll(p, 2, have ? 10 : vm->coal.ring ? 50 : -1);
+		struct pollfd p = { .fd = vm->stop_efd, .events = POLLIN };
+		int n = poll(&p, 1, vm->coal.ring ? 50 : -1);
 
 		if (coalesce_pending(&vm->coal))
 			coalesce_flush(&vm->coal);
 		if (n < 0 && errno != EINTR)
 			break;
-		if (p[0].revents)
+		if (p.revents)
 			break;
-		if (p[1].revents & POLLIN) {
-			ssize_t got = read(in, buf, sizeof(buf));
-
-			if (got < 0 && errno == EINTR)
-				continue;
-			if (got <= 0) {
-				in = -1;  /* EOF or error: stop reading */
-			} else {
-				if (vm->console_escape)
-					got = console_escape(&esc, buf, (size_t)got);
-				if (got < 0)
-					kvmini_vm_stop(vm);
-				else
-					have = (size_t)got, off = 0;
-			}
-		} else if (p[1].revents) {
-			in = -1;
-		}
-		if (have) {
-			size_t took = machine_console_input(vm, buf + off, have);
-
-			off += took;
-			have -= took;
-		}
 	}
+}
+
+size_t kvmini_vm_console_input(struct kvmini_vm *vm, const void *buf, size_t len)
+{
+	if (!vm || !buf)
+		return 0;
+	return machine_console_input(vm, buf, len);
 }
 
 static void collect_stats(struct kvmini_vm *vm, struct kvmini_stats *s)
@@ -498,7 +446,7 @@ int kvmini_vm_run(struct kvmini_vm *vm, struct kvmini_result *res)
 			break;
 		}
 	}
-	console_loop(vm);
+	wait_for_stop(vm);
 	for (i = 0; i < vm->ncpus; i++) {
 		struct vcpu *v = &vm->vcpus[i];
 

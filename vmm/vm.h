@@ -9,22 +9,22 @@
 #include <pthread.h>
 #include <stdatomic.h>
 
-#include "acpi_pm.h"
-#include "blkdev.h"
-#include "coalesce.h"
-#include "bzimage.h"
-#include "debug_exit.h"
-#include "guestmem.h"
-#include "i8042.h"
-#include "iobus.h"
-#include "iothread.h"
-#include "irqroute.h"
+#include "devices/acpi_pm.h"
+#include "vmm/blkdev.h"
+#include "vmm/coalesce.h"
+#include "vmm/bzimage.h"
+#include "devices/debug_exit.h"
+#include "base/guestmem.h"
+#include "devices/i8042.h"
+#include "devices/iobus.h"
+#include "vmm/iothread.h"
+#include "vmm/irqroute.h"
 #include "kvmini.h"
-#include "mc146818.h"
-#include "multiboot.h"
-#include "netdev.h"
-#include "pci.h"
-#include "uart8250.h"
+#include "devices/mc146818.h"
+#include "vmm/multiboot.h"
+#include "vmm/netdev.h"
+#include "devices/pci.h"
+#include "devices/uart8250.h"
 
 struct vcpu {
 	struct kvmini_vm *vm;
@@ -53,8 +53,6 @@ struct machine {
 struct kvmini_vm {
 	int kvm_fd, vm_fd;
 	unsigned int ncpus;
-	int console_in_fd;
-	int console_escape;
 	struct guest_mem mem;
 	struct iobus pio, mmio;
 	struct machine mach;

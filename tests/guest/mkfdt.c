@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "fdt.h"
-#include "guestmem.h"
+#include "vmm/fdt.h"
+#include "base/guestmem.h"
 #include "kvmini_guest_abi.h"
-#include "layout.h"
-#include "pci.h"
+#include "bios/layout.h"
+#include "devices/pci.h"
 
 #define USAGE "usage: mkfdt OUT MEM_MIB NCPUS BOOTARGS [--pci [SLOT:VENDOR:DEVICE]...]\n"
 

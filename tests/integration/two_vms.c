@@ -53,7 +53,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < 2; i++) {
 		jobs[i].cfg = (struct kvmini_config){
 			.kernel = argv[1], .cmdline = argv[2], .mem_size = 128 << 20,
-			.ncpus = 1, .console_in_fd = -1,
+			.ncpus = 1,
 			.console_out_fd = memfd_create("console", MFD_CLOEXEC),
 		};
 		pthread_create(&t[i], NULL, run, &jobs[i]);

@@ -7,7 +7,7 @@
 
 #include <criterion/criterion.h>
 
-#include "power.h"
+#include "devices/power.h"
 
 struct fake_power {
 	int calls;

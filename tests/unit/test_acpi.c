@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acpi.h"
-#include "layout.h"
+#include "bios/acpi.h"
+#include "bios/layout.h"
 
 #define BASE   0xe0000ULL
 #define BUFLEN (64 * 1024)

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "fake_power.h"
-#include "acpi_pm.h"
-#include "layout.h"
+#include "devices/acpi_pm.h"
+#include "bios/layout.h"
 
 #define OFF_STS   0
 #define OFF_EN    2

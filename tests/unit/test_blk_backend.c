@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #include "file_check.h"
-#include "blk_backend.h"
+#include "devices/blk_backend.h"
 
 #define MAX_DONE 64
 

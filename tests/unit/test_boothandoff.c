@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "boothandoff.h"
-#include "layout.h"
+#include "bios/boothandoff.h"
+#include "bios/layout.h"
 
 #define PTE_P  0x001ULL
 #define PTE_RW 0x002ULL

@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bzimage.h"
-#include "e820.h"
-#include "layout.h"
+#include "vmm/bzimage.h"
+#include "bios/e820.h"
+#include "bios/layout.h"
 
 /* Offsets into the image, as the boot protocol documents them. */
 #define O_SETUP_SECTS   0x1f1

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "debug_exit.h"
+#include "devices/debug_exit.h"
 #include "kvmini_guest_abi.h"
 
 struct seen {

@@ -7,8 +7,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "e820.h"
-#include "layout.h"
+#include "bios/e820.h"
+#include "bios/layout.h"
 
 /* Describe size bytes of RAM the way gmem_init() lays it out, without
  * mapping anything: e820_build only reads the region table. */

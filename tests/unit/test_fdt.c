@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "fake_power.h"
-#include "fdt.h"
-#include "guestmem.h"
-#include "layout.h"
-#include "pci.h"
+#include "vmm/fdt.h"
+#include "base/guestmem.h"
+#include "bios/layout.h"
+#include "devices/pci.h"
 
 static void fake_mem(struct guest_mem *m, uint64_t size)
 {

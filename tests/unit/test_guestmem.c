@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "guestmem.h"
+#include "base/guestmem.h"
 
 Test(guestmem, small_ram_is_one_region)
 {

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "fake_power.h"
-#include "i8042.h"
+#include "devices/i8042.h"
 
 static struct i8042 kbd;
 static struct fake_power pw;

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "iobus.h"
+#include "devices/iobus.h"
 
 struct fake_dev {
 	int reads, writes;

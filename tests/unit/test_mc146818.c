@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "mc146818.h"
+#include "devices/mc146818.h"
 
 /* 2024-03-09 17:45:38 UTC, a Saturday. */
 #define FIXED_TIME ((time_t)1710006338)

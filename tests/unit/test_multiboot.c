@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "layout.h"
-#include "multiboot.h"
+#include "bios/layout.h"
+#include "vmm/multiboot.h"
 
 #define RAM      (16 * MiB)
 #define HDR_OFF  0x40u

@@ -31,7 +31,7 @@
 #include <float.h>
 #include <math.h>
 
-#include "stats.h"
+#include "cli/stats.h"
 
 #define EPS 1e-9
 

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "uart8250.h"
+#include "devices/uart8250.h"
 
 enum { THR = 0, IER = 1, IIR = 2, FCR = 2, LCR = 3, MCR = 4, LSR = 5, MSR = 6, SCR = 7 };
 

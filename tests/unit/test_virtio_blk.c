@@ -17,8 +17,8 @@
 #include <unistd.h>
 
 #include "file_check.h"
-#include "guestmem.h"
-#include "virtio_blk.h"
+#include "base/guestmem.h"
+#include "devices/virtio_blk.h"
 
 #define RAM_SIZE (4ULL << 20)
 #define DISK_SECTORS 2048ULL

@@ -21,10 +21,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "guestmem.h"
-#include "netdev.h"
-#include "virtio_net.h"
-#include "virtio_pci.h"
+#include "base/guestmem.h"
+#include "vmm/netdev.h"
+#include "devices/virtio_net.h"
+#include "devices/virtio_pci.h"
 
 #define RAM_SIZE (4ULL << 20)
 #define DATA_GPA 0x100000ULL

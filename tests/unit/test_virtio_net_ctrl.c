@@ -18,10 +18,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "guestmem.h"
-#include "netdev.h"
-#include "virtio_net.h"
-#include "virtio_net_ctrl.h"
+#include "base/guestmem.h"
+#include "vmm/netdev.h"
+#include "devices/virtio_net.h"
+#include "devices/virtio_net_ctrl.h"
 
 #define RAM_SIZE (1ULL << 20)
 #define DESC_GPA 0x0ULL

@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "fake_power.h"
-#include "guestmem.h"
-#include "pci.h"
-#include "virtio_pci.h"
+#include "base/guestmem.h"
+#include "devices/pci.h"
+#include "devices/virtio_pci.h"
 
 #define RAM_SIZE (1ULL << 20)
 #define MSIX_CAP_ID 0x11

@@ -12,8 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "guestmem.h"
-#include "virtq.h"
+#include "base/guestmem.h"
+#include "devices/virtq.h"
 
 #define RAM_SIZE (1ULL << 20)
 #define QSIZE 8

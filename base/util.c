@@ -1,5 +1,5 @@
 /* util.c - see util.h and kvmini_parse_size() in kvmini.h. */
-#include "util.h"
+#include "base/util.h"
 
 #include <ctype.h>
 #include <errno.h>

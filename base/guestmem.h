@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "util.h"
+#include "base/util.h"
 
 /* Where low RAM stops when the guest has more RAM than fits below it. */
 #define GMEM_PCI_HOLE_START (3ULL * GiB)

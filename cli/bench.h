@@ -45,7 +45,7 @@ struct bench_opts {
 struct bench_env {
 	char cpu_model[128];
 	char kernel[300];        /* uname: sysname release version machine */
-	char tdp[32];            /* kvm_tdp_status() */
+	char tdp[32];            /* kvmini_host_tdp() */
 	int hypervisor;          /* cpuinfo has the "hypervisor" flag */
 	int nested;              /* KVMINI_NESTED=1 */
 	char date[32];           /* UTC, ISO 8601 */

@@ -275,7 +275,6 @@ static int run_vm(const struct bench *b, int fd, char *why, size_t whysz)
 		.kernel = b->o.guest,
 		.mem_size = b->o.mem,
 		.ncpus = 1,
-		.console_in_fd = -1,
 		.console_out_fd = fd,
 		.pages = KVMINI_PAGES_THP,
 	};

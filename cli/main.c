@@ -16,7 +16,6 @@
 
 #include "bench.h"
 #include "kvmini.h"
-#include "log.h"
 #include "term.h"
 
 #define KVMINI_VERSION "0.1"
@@ -139,12 +138,12 @@ static int cmd_run(int argc, char **argv)
 	};
 	struct kvmini_config cfg = {
 		.cmdline = "console=ttyS0",
-		.console_in_fd = -1,
 		.console_out_fd = STDOUT_FILENO,
 	};
 	struct kvmini_result res;
 	struct kvmini_error err = { "" };
 	struct kvmini_vm *vm;
+	struct term_pump pump = { 0 };
 	int c, stats = 0, verbose = 0;
 	char arg[512];
 
@@ -218,19 +217,26 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "kvmini: run needs --kernel PATH (see kvmini run --help)\n");
 		return EXIT_USAGE;
 	}
-	log_set_level(verbose >= 2 ? LOG_DEBUG : verbose ? LOG_INFO : LOG_WARN);
-	if (isatty(STDIN_FILENO)) {
-		cfg.console_in_fd = STDIN_FILENO;
-		cfg.console_escape = 1;
-	}
+	kvmini_set_log_level(verbose >= 2 ? KVMINI_LOG_DEBUG : verbose ? KVMINI_LOG_INFO
+			     : KVMINI_LOG_WARN);
 
 	if (kvmini_vm_create(&cfg, &vm, &err)) {
 		fprintf(stderr, "kvmini: %s\n", err.msg);
 		return EXIT_FAILURE;
 	}
-	if (cfg.console_in_fd >= 0)
-		term_raw(cfg.console_in_fd);
+	/* A terminal is the guest's console, with the Ctrl-A escape. */
+	if (isatty(STDIN_FILENO)) {
+		int r = term_pump_start(&pump, vm, STDIN_FILENO, 1);
+
+		if (r) {
+			fprintf(stderr, "kvmini: cannot start the console thread: %s\n", strerror(-r));
+			kvmini_vm_destroy(vm);
+			return EXIT_FAILURE;
+		}
+		term_raw(STDIN_FILENO);
+	}
 	kvmini_vm_run(vm, &res);
+	term_pump_stop(&pump);
 	term_restore();
 	kvmini_vm_destroy(vm);
 	if (stats)

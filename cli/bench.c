@@ -17,7 +17,6 @@
 
 #include "bench.h"
 #include "kvmini.h"
-#include "log.h"
 
 enum { EXIT_USAGE = 2 };
 
@@ -404,7 +403,7 @@ int cmd_bench(int argc, char **argv)
 	r = parse_opts(argc, argv, &b.o);
 	if (r)
 		return r < 0 ? 0 : r;
-	log_set_level(LOG_WARN);
+	kvmini_set_log_level(KVMINI_LOG_WARN);
 	if (find_native(b.o.native, sizeof(b.o.native))) {
 		native_missing(b.o.native);
 		return EXIT_FAILURE;

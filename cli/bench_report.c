@@ -11,7 +11,6 @@
 #include <time.h>
 
 #include "bench.h"
-#include "kvm.h"
 
 /* Read /proc/cpuinfo: the first "model name" and whether "hypervisor" is a flag. */
 static void read_cpuinfo(struct bench_env *e)
@@ -49,7 +48,7 @@ void bench_env_read(struct bench *b)
 	if (uname(&u) == 0)
 		snprintf(e->kernel, sizeof(e->kernel), "%s %s %s %s", u.sysname, u.release,
 			 u.version, u.machine);
-	snprintf(e->tdp, sizeof(e->tdp), "%s", kvm_tdp_status());
+	snprintf(e->tdp, sizeof(e->tdp), "%s", kvmini_host_tdp());
 	e->nested = nested && !strcmp(nested, "1");
 	gmtime_r(&now, &tm);
 	strftime(e->date, sizeof(e->date), "%Y-%m-%dT%H:%M:%SZ", &tm);

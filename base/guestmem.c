@@ -1,5 +1,5 @@
 /* guestmem.c - see guestmem.h. */
-#include "guestmem.h"
+#include "base/guestmem.h"
 
 #include <errno.h>
 #include <string.h>
