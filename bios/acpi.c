@@ -94,8 +94,6 @@ _Static_assert(sizeof(struct acpi_facs) == 64, "FACS");
 #define MADT_PCAT_COMPAT     1u
 #define ISO_LEVEL_HIGH       0x000d     /* active high, level triggered */
 
-#define PCI_INTX_GSI_BASE 16  /* PCI INTA-D of slot s, pin p: GSI 16 + (s + p) % 4 */
-
 /* Small and word resource descriptors for the PCI root bridge's _CRS. */
 static void word_range(struct aml *a, uint8_t type, uint8_t tflags, uint16_t min,
 		       uint16_t max)
@@ -142,7 +140,7 @@ static void pci_crs(struct aml *a)
 	aml_close(a, m);
 }
 
-/* _PRT: static INTx routing, slot s pin p -> GSI 16 + (s + p) % 4. */
+/* _PRT: static INTx routing, slot s pin p -> pci_intx_gsi(s, p). */
 static void pci_prt(struct aml *a)
 {
 	static const uint8_t package_op = 0x12;
@@ -162,7 +160,7 @@ static void pci_prt(struct aml *a)
 			aml_int(a, (uint64_t)slot << 16 | 0xffff);
 			aml_int(a, pin);
 			aml_int(a, 0);
-			aml_int(a, PCI_INTX_GSI_BASE + (slot + pin) % 4);
+			aml_int(a, pci_intx_gsi(slot, pin));
 			aml_close(a, inner);
 		}
 	}

@@ -29,6 +29,17 @@
 #define KVM_TSS_ADDR       0xfffbd000ULL
 #define KVM_IDMAP_ADDR     0xfffbc000ULL
 
+/*
+ * pci_intx_gsi - the GSI that INTx pin (0 = INTA .. 3 = INTD) of PCI slot
+ * raises: 16 + (slot + pin) % 4, the swizzle the DSDT's _PRT tells the
+ * guest. The one place the rule is written.
+ */
+#define PCI_INTX_GSI_BASE  16
+static inline unsigned int pci_intx_gsi(unsigned int slot, unsigned int pin)
+{
+	return PCI_INTX_GSI_BASE + (slot + pin) % 4;
+}
+
 /* Ports of kvmini's ACPI power-management block. */
 #define PM_BASE_PORT       0x600
 #define PM1A_EVT_PORT      (PM_BASE_PORT + 0)  /* 4 bytes: status, enable */

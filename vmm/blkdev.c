@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/log.h"
+#include "bios/layout.h"
 
 #define BLK_QUEUE_SIZE 256
 #define PCI_CLASS_STORAGE_OTHER 0x018000
@@ -93,8 +94,8 @@ int blkdev_create(struct blkdev *d, const struct kvmini_disk *disk, unsigned int
 	if (r < 0)
 		return set_err(err, -r, "disk '%s': no room on the PCI bus", disk->path);
 	snprintf(d->name, sizeof(d->name), "virtio-blk@%02x", r);
-	/* INTx fallback line: the DSDT's _PRT routes slot s pin A to GSI 16 + s % 4. */
-	d->vp.intx.irq = 16 + (unsigned int)r % 4;
+	/* INTx fallback line: pin A of the slot, as the DSDT's _PRT says. */
+	d->vp.intx.irq = pci_intx_gsi((unsigned int)r, 0);
 	d->vp.pci.cfg[PCI_INTERRUPT_LINE] = (uint8_t)d->vp.intx.irq;
 	for (q = 0; q < nqueues; q++) {
 		d->kick[q] = (struct blkdev_kick){ .d = d, .q = q };

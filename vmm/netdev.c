@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
+#include "bios/layout.h"
 
 #define NET_QUEUE_SIZE 256
 #define PCI_CLASS_NETWORK_ETHERNET 0x020000
@@ -413,8 +414,8 @@ int netdev_create(struct netdev *d, const struct kvmini_nic *nic, unsigned int i
 	if (r < 0)
 		return set_err(err, -r, "tap '%s': no room on the PCI bus", d->ifname);
 	snprintf(d->name, sizeof(d->name), "virtio-net@%02x", r);
-	/* INTx fallback line: the DSDT's _PRT routes slot s pin A to GSI 16 + s % 4. */
-	d->vp.intx.irq = 16 + (unsigned int)r % 4;
+	/* INTx fallback line: pin A of the slot, as the DSDT's _PRT says. */
+	d->vp.intx.irq = pci_intx_gsi((unsigned int)r, 0);
 	d->vp.pci.cfg[PCI_INTERRUPT_LINE] = (uint8_t)d->vp.intx.irq;
 	if ((r = queue_handlers(d, err)))
 		return r;
