@@ -66,15 +66,18 @@ CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcrit
 .PHONY: all deps run test unit unit-build integration bench-boot bench-blk bench-net clean
 all: $(B)/kvmini $(B)/tests/two-vms
 
+# $(call compile,LABEL,FLAGS): every compile rule's recipe.
+define compile
+@mkdir -p $(dir $@)
+@$(if $(Q),echo "  $(1) $@")
+$(Q)$(CC) $(2) -c -o $@ $<
+endef
+
 $(B)/%.o: %.c
-	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(LIB_CFLAGS) -c -o $@ $<
+	$(call compile,CC     ,$(LIB_CFLAGS))
 
 $(B)/cli/%.o: cli/%.c
-	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(CLI_CFLAGS) -c -o $@ $<
+	$(call compile,CC     ,$(CLI_CFLAGS))
 
 $(LIB_INT): $(LIB_OBJS)
 	@$(if $(Q),echo "  AR      $@")
@@ -197,33 +200,23 @@ guest: $(GUEST_ELF)
 native: $(NATIVE_BIN)
 
 $(GUEST_O)/%.o: guest/%.c
-	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  GUESTCC $@")
-	$(Q)$(CC) $(GUEST_CFLAGS) -c -o $@ $<
+	$(call compile,GUESTCC,$(GUEST_CFLAGS))
 
 $(GUEST_O)/wl/%.o: guest/%.c
-	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  WLCC    $@")
-	$(Q)$(CC) $(GUEST_WL_CFLAGS) -c -o $@ $<
+	$(call compile,WLCC   ,$(GUEST_WL_CFLAGS))
 
 $(GUEST_O)/boot.o: guest/boot.S
-	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  GUESTAS $@")
-	$(Q)$(CC) $(GUEST_CFLAGS) -c -o $@ $<
+	$(call compile,GUESTAS,$(GUEST_CFLAGS))
 
 $(GUEST_ELF): $(GUEST_OBJS) guest/guest.ld
 	@$(if $(Q),echo "  GUESTLD $@")
 	$(Q)$(CC) $(GUEST_LDFLAGS) -o $@ $(GUEST_OBJS) $(LIBFDT_A)
 
 $(NATIVE_O)/wl/%.o: guest/%.c
-	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  WLCC    $@")
-	$(Q)$(CC) $(WORKLOAD_CFLAGS) -g -Iinclude -Iguest $(WARN) -MMD -MP -c -o $@ $<
+	$(call compile,WLCC   ,$(WORKLOAD_CFLAGS) -g -Iinclude -Iguest $(WARN) -MMD -MP)
 
 $(NATIVE_O)/%.o: guest/native/%.c
-	@mkdir -p $(dir $@)
-	@$(if $(Q),echo "  CC      $@")
-	$(Q)$(CC) $(NATIVE_CFLAGS) -c -o $@ $<
+	$(call compile,CC     ,$(NATIVE_CFLAGS))
 
 $(NATIVE_BIN): $(NATIVE_OBJS)
 	@$(if $(Q),echo "  LD      $@")

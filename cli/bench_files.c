@@ -62,21 +62,29 @@ static void json_num(FILE *f, double v)
 		fprintf(f, "%.10g", v);
 }
 
-static FILE *open_in(const char *dir, const char *name, char *path, size_t size)
+/* What every file writer is handed. */
+struct files_ctx {
+	const struct bench *b;
+	const struct bench_group *g;
+	size_t n;
+};
+
+/* Write dir/name with fn; returns 0, or -1 with the reason on stderr. */
+static int write_file(const char *dir, const char *name,
+		      void (*fn)(FILE *f, const struct files_ctx *c), const struct files_ctx *c)
 {
+	char path[4200];
 	FILE *f;
+	int bad;
 
-	snprintf(path, size, "%s/%s", dir, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	f = fopen(path, "w");
-	if (!f)
+	if (!f) {
 		fprintf(stderr, "kvmini: bench: cannot write %s: %s\n", path, strerror(errno));
-	return f;
-}
-
-static int close_checked(FILE *f, const char *path)
-{
-	int bad = ferror(f);
-
+		return -1;
+	}
+	fn(f, c);
+	bad = ferror(f);
 	if (fclose(f) || bad) {
 		fprintf(stderr, "kvmini: bench: error writing %s\n", path);
 		return -1;
@@ -97,14 +105,12 @@ static void csv_world(FILE *f, const struct stats_summary *s)
 	csv_num(f, s->median_ci.hi), fputc(',', f);
 }
 
-static int write_results_csv(const struct bench_group *g, size_t n, const char *dir)
+static void write_results_csv(FILE *f, const struct files_ctx *c)
 {
-	char path[4200];
-	FILE *f = open_in(dir, "results.csv", path, sizeof(path));
+	const struct bench_group *g = c->g;
+	size_t n = c->n;
 	size_t i;
 
-	if (!f)
-		return -1;
 	fputs("workload,test,metric,unit,"
 	      "native_n,native_median,native_min,native_max,native_mean,native_sd,"
 	      "native_spread,native_lo,native_hi,"
@@ -123,17 +129,13 @@ static int write_results_csv(const struct bench_group *g, size_t n, const char *
 		fprintf(f, "%s\n", !g[i].has_checksum ? "" : g[i].checksum_mismatch ? "mismatch"
 										    : "match");
 	}
-	return close_checked(f, path);
 }
 
-static int write_runs_csv(const struct bench *b, const char *dir)
+static void write_runs_csv(FILE *f, const struct files_ctx *c)
 {
-	char path[4200];
-	FILE *f = open_in(dir, "runs.csv", path, sizeof(path));
+	const struct bench *b = c->b;
 	size_t i;
 
-	if (!f)
-		return -1;
 	fputs("rep,warmup,slot,world,workload,test,metric,unit,inner_rep,value,checksum,label\n", f);
 	for (i = 0; i < b->ns; i++) {
 		const struct bench_sample *s = &b->s[i];
@@ -150,7 +152,6 @@ static int write_runs_csv(const struct bench *b, const char *dir)
 		fputc(',', f);
 		csv_str(f, s->label), fputc('\n', f);
 	}
-	return close_checked(f, path);
 }
 
 static void json_ci(FILE *f, const char *name, const struct stats_ci *ci)
@@ -186,16 +187,14 @@ static void json_kv(FILE *f, const char *key, const char *val, int last)
 	fputs(last ? "\n" : ",\n", f);
 }
 
-static int write_json(const struct bench *b, const struct bench_group *g, size_t n,
-		      const char *dir)
+static void write_json(FILE *f, const struct files_ctx *c)
 {
+	const struct bench *b = c->b;
+	const struct bench_group *g = c->g;
+	size_t n = c->n;
 	const struct bench_env *e = &b->env;
-	char path[4200];
-	FILE *f = open_in(dir, "results.json", path, sizeof(path));
 	size_t i;
 
-	if (!f)
-		return -1;
 	fputs("{\n  \"tool\": \"kvmini bench\",\n", f);
 	fprintf(f, "  \"nested_warning\": %s,\n",
 		e->nested ? "\"NESTED: these are not hardware numbers\"" : "null");
@@ -250,16 +249,16 @@ static int write_json(const struct bench *b, const struct bench_group *g, size_t
 		json_str(f, b->skips[i]);
 	}
 	fputs("]\n}\n", f);
-	return close_checked(f, path);
 }
 
 int bench_write_files(const struct bench *b, const struct bench_group *g, size_t n,
 		      const char *dir)
 {
+	const struct files_ctx c = { .b = b, .g = g, .n = n };
 	int r = 0;
 
-	r |= write_results_csv(g, n, dir);
-	r |= write_json(b, g, n, dir);
-	r |= write_runs_csv(b, dir);
+	r |= write_file(dir, "results.csv", write_results_csv, &c);
+	r |= write_file(dir, "results.json", write_json, &c);
+	r |= write_file(dir, "runs.csv", write_runs_csv, &c);
 	return r ? -1 : 0;
 }

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,6 +118,54 @@ static void print_stats(const struct kvmini_result *res)
 	fprintf(stderr, "\n");
 }
 
+/* A repeatable device option of kvmini run: --disk or --net. */
+struct device_opt {
+	const char *opt;          /* "--disk" */
+	const char *what;         /* "disks", for "at most 8 disks" */
+	const char *expect;       /* the accepted syntax, for the message */
+	unsigned int max;
+	int (*parse)(char *s, struct kvmini_config *cfg, unsigned int i);  /* 0 or -EINVAL */
+	size_t count_at;          /* offsetof the count in struct kvmini_config */
+};
+
+static int disk_parse(char *s, struct kvmini_config *cfg, unsigned int i)
+{
+	return kvmini_parse_disk(s, &cfg->disks[i]);
+}
+
+static int nic_parse(char *s, struct kvmini_config *cfg, unsigned int i)
+{
+	return kvmini_parse_nic(s, &cfg->nics[i]);
+}
+
+static const struct device_opt disk_opt = {
+	"--disk", "disks", "PATH[,ro][,direct=on]", KVMINI_MAX_DISKS, disk_parse,
+	offsetof(struct kvmini_config, ndisks),
+};
+static const struct device_opt nic_opt = {
+	"--net", "NICs", "tap=NAME[,vhost=on|off|auto][,mac=52:54:00:12:34:56][,queues=1..8]",
+	KVMINI_MAX_NICS, nic_parse, offsetof(struct kvmini_config, nnics),
+};
+
+/* Add one --disk/--net to cfg; 0, or -1 with the reason on stderr. */
+static int add_device(struct kvmini_config *cfg, char *arg, const struct device_opt *d)
+{
+	unsigned int *count = (unsigned int *)((char *)cfg + d->count_at);
+	char copy[512];
+
+	if (*count >= d->max) {
+		fprintf(stderr, "kvmini: at most %u %s\n", d->max, d->what);
+		return -1;
+	}
+	snprintf(copy, sizeof(copy), "%s", arg);
+	if (d->parse(arg, cfg, *count)) {
+		fprintf(stderr, "kvmini: %s '%s': expected %s\n", d->opt, copy, d->expect);
+		return -1;
+	}
+	(*count)++;
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	enum { OPT_HUGE = 256, OPT_THP, OPT_STATS, OPT_KVM };
@@ -145,7 +194,6 @@ static int cmd_run(int argc, char **argv)
 	struct kvmini_vm *vm;
 	struct term_pump pump = { 0 };
 	int c, stats = 0, verbose = 0;
-	char arg[512];
 
 	optind = 1;
 	opterr = 0;
@@ -168,30 +216,12 @@ static int cmd_run(int argc, char **argv)
 			}
 			break;
 		case 'd':
-			if (cfg.ndisks == KVMINI_MAX_DISKS) {
-				fprintf(stderr, "kvmini: at most %d disks\n", KVMINI_MAX_DISKS);
+			if (add_device(&cfg, optarg, &disk_opt))
 				return EXIT_USAGE;
-			}
-			snprintf(arg, sizeof(arg), "%s", optarg);
-			if (kvmini_parse_disk(optarg, &cfg.disks[cfg.ndisks])) {
-				fprintf(stderr, "kvmini: --disk '%s': expected PATH[,ro][,direct=on]\n",
-					arg);
-				return EXIT_USAGE;
-			}
-			cfg.ndisks++;
 			break;
 		case 'n':
-			if (cfg.nnics == KVMINI_MAX_NICS) {
-				fprintf(stderr, "kvmini: at most %d NICs\n", KVMINI_MAX_NICS);
+			if (add_device(&cfg, optarg, &nic_opt))
 				return EXIT_USAGE;
-			}
-			snprintf(arg, sizeof(arg), "%s", optarg);
-			if (kvmini_parse_nic(optarg, &cfg.nics[cfg.nnics])) {
-				fprintf(stderr, "kvmini: --net '%s': expected tap=NAME[,vhost=on|off|auto][,mac=52:54:00:12:34:56][,queues=1..8]\n",
-					arg);
-				return EXIT_USAGE;
-			}
-			cfg.nnics++;
 			break;
 		case OPT_HUGE: cfg.pages = KVMINI_PAGES_HUGETLB; break;
 		case OPT_THP: cfg.pages = KVMINI_PAGES_SMALL; break;

@@ -114,27 +114,20 @@ static int map_range(uint64_t *pdpt, uint64_t off, uint64_t pa, uint64_t size,
 {
 	uint64_t done;
 
+	if (page != PAGE && page != BIG_PAGE && page != GIG)
+		return -PLAT_EINVAL;
 	for (done = 0; done < size; done += page) {
-		uint64_t va = off + done, *pd, *pt;
-		unsigned int i3 = (unsigned int)(va >> 30) & 511;
-		unsigned int i2 = (unsigned int)(va >> 21) & 511;
-		unsigned int i1 = (unsigned int)(va >> 12) & 511;
+		uint64_t va = off + done, *t = pdpt;
+		unsigned int shift = 30;   /* the PDPT maps 1 GiB an entry */
 
-		if (page == GIG) {
-			pdpt[i3] = (pa + done) | PTE_P | PTE_W | PTE_PS;
-			continue;
+		/* Walk down (making tables) to the level whose entry maps page. */
+		while ((1ull << shift) != page) {
+			t = next_table(&t[(va >> shift) & 511]);
+			if (!t)
+				return -PLAT_ENOMEM;
+			shift -= 9;
 		}
-		pd = next_table(&pdpt[i3]);
-		if (!pd)
-			return -PLAT_ENOMEM;
-		if (page == BIG_PAGE) {
-			pd[i2] = (pa + done) | PTE_P | PTE_W | PTE_PS;
-			continue;
-		}
-		pt = next_table(&pd[i2]);
-		if (!pt)
-			return -PLAT_ENOMEM;
-		pt[i1] = (pa + done) | PTE_P | PTE_W;
+		t[(va >> shift) & 511] = (pa + done) | PTE_P | PTE_W | (shift > 12 ? PTE_PS : 0);
 	}
 	return 0;
 }

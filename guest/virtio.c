@@ -171,6 +171,20 @@ int virtio_find(uint16_t type, const char *tag, struct virtio_dev *vd)
 	return -PLAT_ENODEV;
 }
 
+int virtio_open_begin(int *state, uint16_t type, const char *tag, const char *what,
+		      struct virtio_dev *vd)
+{
+	if (*state == 1)
+		return 1;
+	if (*state < 0)
+		return -PLAT_ENODEV;
+	if (virtio_find(type, tag, vd)) {
+		con_printf("# %s: no %s PCI device\n", tag, what);
+		return -PLAT_ENODEV;
+	}
+	return 0;
+}
+
 uint8_t virtio_status(const struct virtio_dev *vd)
 {
 	return cc_r8(vd, CC_STATUS);

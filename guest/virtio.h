@@ -45,6 +45,15 @@ struct virtio_dev {
 int virtio_find(uint16_t type, const char *tag, struct virtio_dev *vd);
 
 /*
+ * virtio_open_begin - what every driver's open() starts with, on its state
+ * (0 never opened, 1 open, -1 failed for good): 1 if already open, 0 when
+ * the device of type was found and vd is ready for virtio_negotiate(), or
+ * -PLAT_ENODEV (failed before, or none: "# TAG: no WHAT PCI device").
+ */
+int virtio_open_begin(int *state, uint16_t type, const char *tag, const char *what,
+		      struct virtio_dev *vd);
+
+/*
  * virtio_negotiate - reset the device, acknowledge it, and accept the
  * features in wanted that it offers; VIRTIO_F_VERSION_1 is always asked for
  * and must be offered. FEATURES_OK is read back. Sets vd->features.

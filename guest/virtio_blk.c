@@ -235,16 +235,12 @@ int virtio_blk_open(struct blk_dev *b, struct plat_blk_info *info)
 {
 	uint64_t want = 1ull << VIRTIO_BLK_F_RO | 1ull << VIRTIO_BLK_F_BLK_SIZE |
 			1ull << VIRTIO_BLK_F_SEG_MAX | 1ull << VIRTIO_BLK_F_FLUSH;
+	int r = virtio_open_begin(&b->state, VIRTIO_ID_BLOCK, "blk", "virtio-blk", &b->vd);
 
-	if (b->state == 1) {
-		fill_info(b, info);
-		return 0;
-	}
-	if (b->state < 0)
-		return -PLAT_ENODEV;
-	if (virtio_find(VIRTIO_ID_BLOCK, "blk", &b->vd)) {
-		con_printf("# blk: no virtio-blk PCI device\n");
-		return -PLAT_ENODEV;
+	if (r) {
+		if (r > 0)
+			fill_info(b, info);
+		return r > 0 ? 0 : r;
 	}
 	if (!b->slots)
 		b->slots = mm_dma_alloc(sizeof(struct blk_slot) * (PLAT_BLK_MAX_BATCH + 1), 64);

@@ -156,15 +156,12 @@ static void fill_info(const struct net_dev *n, struct plat_net_info *info)
 
 int virtio_net_open(struct net_dev *n, struct plat_net_info *info)
 {
-	if (n->state == 1) {
-		fill_info(n, info);
-		return 0;
-	}
-	if (n->state < 0)
-		return -PLAT_ENODEV;
-	if (virtio_find(VIRTIO_ID_NET, "net", &n->vd)) {
-		con_printf("# net: no virtio-net PCI device\n");
-		return -PLAT_ENODEV;
+	int r = virtio_open_begin(&n->state, VIRTIO_ID_NET, "net", "virtio-net", &n->vd);
+
+	if (r) {
+		if (r > 0)
+			fill_info(n, info);
+		return r > 0 ? 0 : r;
 	}
 	if (setup(n) || virtio_driver_ok(&n->vd)) {
 		virtio_fail(&n->vd);

@@ -142,61 +142,55 @@ static void result(struct blk_run *r, const char *test, const char *metric, cons
 	report_result(&(struct result){ "blk", test, metric, unit, value, has_ck, ck, r->label });
 }
 
+/* The timed tests, in the order they run. */
+static const struct blk_test {
+	const char *name;
+	int rand;            /* rand_pass (IOPS), else seq_pass (MB/s) */
+	int write;
+	unsigned int qd;
+	uint64_t seed;       /* positions, for rand_pass */
+	int flush_after;     /* then time one FLUSH ("flush") */
+} blk_test_list[] = {
+	{ "seq-write-1M-qd1", 0, 1, 1, 0, 1 },
+	{ "seq-read-1M-qd1", 0, 0, 1, 0, 0 },
+	{ "seq-read-1M-qd8", 0, 0, SEQ_QD, 0, 0 },
+	{ "rand-read-4K-qd1", 1, 0, 1, SEED_RREAD, 0 },
+	{ "rand-read-4K-qd32", 1, 0, RAND_QD, SEED_RREAD, 0 },
+	{ "rand-write-4K-qd1", 1, 1, 1, SEED_RWPOS, 0 },
+};
+
 /* One round of every test; returns 0 or a PLAT_E* code (after a SKIP line). */
 static int blk_tests(struct blk_run *r)
 {
-	uint64_t bytes = r->blocks * WL_BLK_BLOCK, ns, ck, t0;
-	const char *test;
+	uint64_t bytes = r->blocks * WL_BLK_BLOCK, ns, ck, t0, unused;
+	const char *test = "";
+	unsigned int i;
 	int e;
 
-	test = "seq-write-1M-qd1";
-	ck = 0;
-	if ((e = seq_pass(r, 1, 1, &ns, &ck)))
-		goto fail;
-	result(r, test, "bandwidth", "MB/s", mb_per_s(bytes, ns), 1, ck);
+	for (i = 0; i < sizeof(blk_test_list) / sizeof(blk_test_list[0]); i++) {
+		const struct blk_test *t = &blk_test_list[i];
 
-	test = "flush";
-	t0 = plat_time_ns();
-	if ((e = plat_blk_flush()))
-		goto fail;
-	result(r, test, "latency", "ns", plat_time_ns() - t0, 0, 0);
-
-	test = "seq-read-1M-qd1";
-	ck = 0;
-	if ((e = seq_pass(r, 0, 1, &ns, &ck)))
-		goto fail;
-	result(r, test, "bandwidth", "MB/s", mb_per_s(bytes, ns), 1, ck);
-
-	test = "seq-read-1M-qd8";
-	ck = 0;
-	if ((e = seq_pass(r, 0, SEQ_QD, &ns, &ck)))
-		goto fail;
-	result(r, test, "bandwidth", "MB/s", mb_per_s(bytes, ns), 1, ck);
-
-	test = "rand-read-4K-qd1";
-	ck = 0;
-	if ((e = rand_pass(r, 0, 1, SEED_RREAD, &ns, &ck)))
-		goto fail;
-	result(r, test, "iops", "IOPS", per_s(r->ops, ns), 1, ck);
-
-	test = "rand-read-4K-qd32";
-	ck = 0;
-	if ((e = rand_pass(r, 0, RAND_QD, SEED_RREAD, &ns, &ck)))
-		goto fail;
-	result(r, test, "iops", "IOPS", per_s(r->ops, ns), 1, ck);
-
-	test = "rand-write-4K-qd1";
-	ck = 0;
-	if ((e = rand_pass(r, 1, 1, SEED_RWPOS, &ns, &ck)))
-		goto fail;
-	{
-		/* Read the written blocks back, untimed, for the checksum. */
-		uint64_t unused;
-
-		if ((e = rand_pass(r, 0, RAND_QD, SEED_RWPOS, &unused, &ck)))
+		test = t->name;
+		ck = 0;
+		e = t->rand ? rand_pass(r, t->write, t->qd, t->seed, &ns, &ck)
+			    : seq_pass(r, t->write, t->qd, &ns, &ck);
+		/* Randomly written blocks are read back, untimed, for the checksum. */
+		if (!e && t->rand && t->write)
+			e = rand_pass(r, 0, RAND_QD, t->seed, &unused, &ck);
+		if (e)
 			goto fail;
+		if (t->rand)
+			result(r, test, "iops", "IOPS", per_s(r->ops, ns), 1, ck);
+		else
+			result(r, test, "bandwidth", "MB/s", mb_per_s(bytes, ns), 1, ck);
+		if (t->flush_after) {
+			test = "flush";
+			t0 = plat_time_ns();
+			if ((e = plat_blk_flush()))
+				goto fail;
+			result(r, test, "latency", "ns", plat_time_ns() - t0, 0, 0);
+		}
 	}
-	result(r, test, "iops", "IOPS", per_s(r->ops, ns), 1, ck);
 	return 0;
 fail:
 	report_skip("blk", test, e == -PLAT_EIO ? "io-error-or-wrong-data" : "failed");

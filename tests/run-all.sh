@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# run-all.sh - the whole suite, as `make test` runs it: unit tests under
+# run-all.sh - the whole suite, as `make test` runs it: the layering
+# check (tools/check-layers.sh), unit tests under
 # ASan/UBSan, the native blk/net workloads on a file and a tap, the guest
 # image under plain QEMU (TCG) against kvmini-native, then the
 # integration tests (bad input, real guest boots).
@@ -15,6 +16,9 @@ log=$(mktemp "${TMPDIR:-/tmp}/kvmini-test.XXXXXX")
 trap 'rm -f "$log"' EXIT
 rc=0
 
+echo "== layers (includes point down; libkvmini.a exports kvmini_* only)"
+tools/check-layers.sh "$O/libkvmini.a" | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 echo "== unit tests (ASan/UBSan)"
 tests/unit/run.sh "$O/san/tests/unit" | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1

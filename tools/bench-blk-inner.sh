@@ -3,10 +3,7 @@
 # Usage: O=build tools/bench-blk-inner.sh OUTDIR
 set -euo pipefail
 
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$top"
-outdir=$1
-O=${O:-build}
+. "$(dirname "${BASH_SOURCE[0]}")/lib/inner.sh"
 kernel=$O/kernels/cloud/vmlinuz
 initrd=$O/guest-blkbench.cpio.gz
 work=$(mktemp -d "${TMPDIR:-/tmp}/bench-blk.XXXXXX")
@@ -15,8 +12,7 @@ cp "$O/kvmini" "$work/kvmini"
 disk=$work/disk.img
 head -c 256M /dev/zero >"$disk"
 append="console=ttyS0 quiet tsc=reliable no_timer_check panic=-1 kvmini.action=test"
-[ -d /sys/kernel/tracing/events/kvm ] || mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
-command -v perf >/dev/null || { echo "bench-blk: perf not found (linux-perf)" >&2; exit 1; }
+inner_need_kvm_tracing bench-blk
 
 # vm VMM TESTS NAME: boot the guest running TESTS; leaves NAME.console and
 # NAME.perf (kvm_exit, kvm_userspace_exit counts over the whole run).

@@ -3,10 +3,7 @@
 # Usage: O=build REPS=N tools/bench-boot-inner.sh OUTDIR
 set -euo pipefail
 
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$top"
-outdir=$1
-O=${O:-build}
+. "$(dirname "${BASH_SOURCE[0]}")/lib/inner.sh"
 reps=${REPS:-5}
 mem_mib=256
 kernel=$O/kernels/cloud/vmlinuz
@@ -18,12 +15,7 @@ trap 'rm -rf "$work"' EXIT
 # Run a private copy, so that a rebuild of the tree cannot change the binary
 # between runs.
 cp "$O/kvmini" "$work/kvmini"
-command -v perf >/dev/null || { echo "bench-boot: perf not found (apt-get install linux-perf)" >&2; exit 1; }
-if [ ! -d /sys/kernel/tracing/events/kvm ]; then
-	mount -t tracefs nodev /sys/kernel/tracing 2>/dev/null || true
-fi
-[ -d /sys/kernel/tracing/events/kvm ] ||
-	{ echo "bench-boot: no kvm tracepoints under /sys/kernel/tracing" >&2; exit 1; }
+inner_need_kvm_tracing bench-boot
 
 qemu_common=(-accel kvm -cpu host -m "$mem_mib" -smp 1 -nodefaults -no-user-config
 	-display none -monitor none -serial stdio -no-reboot
@@ -83,15 +75,9 @@ median() { sort -g | awk '{ a[NR] = $1 } END { print (NR % 2) ? a[(NR + 1) / 2] 
 
 echo "vmm,rep,wall_s,kvm_exits,userspace_exits,extra_rss_kib" >"$outdir/boot-runs.csv"
 vmms=(kvmini qemu-microvm qemu-pc)
-# A run that fails or hangs (seen now and then under nested emulation) is
-# retried once, and the retry is reported: it never hides a second failure.
-retries=0
+# A run that fails or hangs ends the benchmark: no run is retried.
 run() {
-	if ! one "$@"; then
-		echo "# RETRY: $1 run $2 failed; running it again" >&2
-		retries=$((retries + 1))
-		one "$@"
-	fi
+	one "$@" || { echo "${0##*/}: $1 run $2 failed (see above); no retry" >&2; exit 1; }
 }
 echo "# warm-up (discarded)"
 for v in "${vmms[@]}"; do run "$v" 0 >/dev/null; done
@@ -110,5 +96,5 @@ done
 nested=no
 grep -qw hypervisor /proc/cpuinfo && nested="yes (KVM host is itself a VM)"
 echo "# boot benchmark: $(cat "$O/kernels/cloud/version"), 1 vCPU, ${mem_mib} MiB, 'quiet'; KVM host $(uname -r), nested: $nested"
-echo "# wall times in a nested host are not hardware times: compare the ratios; retried runs: $retries"
+echo "# wall times in a nested host are not hardware times: compare the ratios"
 awk -F, '{ printf "%-14s %3s %14s %16s %16s %22s %20s\n", $1, $2, $3, $4, $5, $6, $7 }' "$outdir/boot.csv"

@@ -3,10 +3,7 @@
 # Usage: O=build REPS=N NET_T=S NET_PINGS=N tools/bench-net-inner.sh OUTDIR
 set -euo pipefail
 
-top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$top"
-outdir=$1
-O=${O:-build}
+. "$(dirname "${BASH_SOURCE[0]}")/lib/inner.sh"
 reps=${REPS:-3}
 t=${NET_T:-5}
 pings=${NET_PINGS:-200}
@@ -175,15 +172,9 @@ median() { sort -g | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2) ? a[(NR + 
 echo "vmm,rep,up_bps,down_bps,rtt_ms,userspace_exits,kvm_exits,wall_s" >"$outdir/net-runs.csv"
 : >"$outdir/net-stats.txt"
 vmms=(kvmini-vhost kvmini-novhost qemu-vhost native)
-# A run that fails or hangs (seen now and then under nested emulation) is
-# retried once, and the retry is reported: it never hides a second failure.
-retries=0
+# A run that fails or hangs ends the benchmark: no run is retried.
 run() {
-	if ! one "$@"; then
-		echo "# RETRY: $1 run $2 failed; running it again" >&2
-		retries=$((retries + 1))
-		one "$@"
-	fi
+	one "$@" || { echo "${0##*/}: $1 run $2 failed (see above); no retry" >&2; exit 1; }
 }
 start=$(date +%s)
 for ((i = 1; i <= reps; i++)); do
@@ -217,7 +208,7 @@ elif grep -qw hypervisor /proc/cpuinfo; then
 else
 	where="hardware KVM host"
 fi
-echo "# network benchmark, $where; KVM host $(uname -r); retried runs: $retries"
+echo "# network benchmark, $where; KVM host $(uname -r)"
 echo "# guest $(cat "$O/kernels/cloud/version"), 2 vCPUs, 512 MiB, virtio-net on a tap; $reps rounds, medians; $(iperf3 --version | head -n 1)"
 echo "# up = guest->host, down = host->guest: iperf3 TCP, 1 stream, ${t} s, receiver's Mbit/s; rtt = ICMP echo round trip guest->host (busybox ping, $pings pings 10 ms apart), median ms"
 echo "# *_vs_qemu, *_vs_native: ratios to QEMU vhost=on and to native (throughput: higher is better; rtt: lower is better)"
