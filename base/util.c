@@ -22,15 +22,44 @@ int thread_start(pthread_t *t, const char *name, void *(*fn)(void *), void *arg)
 	return -r;
 }
 
+static enum kvmini_error_kind kind_of(int e)
+{
+	switch (e) {
+	case EINVAL: case ENOEXEC: case E2BIG: case EFBIG: case ERANGE: case EOVERFLOW:
+	case ENOENT: case ENOTDIR: case EISDIR: case ENAMETOOLONG: case ELOOP:
+	case EFAULT: case EBUSY:
+		return KVMINI_ERR_INPUT;
+	default:
+		return KVMINI_ERR_HOST;
+	}
+}
+
+static void fill(struct kvmini_error *err, enum kvmini_error_kind kind, const char *fmt,
+		 va_list ap)
+{
+	if (!err)
+		return;
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	err->kind = kind;
+}
+
 int set_err(struct kvmini_error *err, int e, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (err) {
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	fill(err, kind_of(e), fmt, ap);
+	va_end(ap);
+	return -e;
+}
+
+int set_err_host(struct kvmini_error *err, int e, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	fill(err, KVMINI_ERR_HOST, fmt, ap);
+	va_end(ap);
 	return -e;
 }
 

@@ -34,8 +34,17 @@ typedef uint64_t gpa_t;
  */
 int thread_start(pthread_t *t, const char *name, void *(*fn)(void *), void *arg) MUST_CHECK;
 
-/* set_err - format a one-line reason into err (NULL allowed); returns -e. */
+/*
+ * set_err - format a one-line reason into err (NULL allowed); returns -e.
+ * The kind comes from e: errors that say an input is wrong (EINVAL, ENOEXEC,
+ * E2BIG, EFBIG, ERANGE, EOVERFLOW, ENOENT, ENOTDIR, EISDIR, ENAMETOOLONG,
+ * ELOOP, EFAULT, EBUSY) are KVMINI_ERR_INPUT, the rest KVMINI_ERR_HOST.
+ */
 int set_err(struct kvmini_error *err, int e, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* set_err_host - set_err() for a host-side failure whatever e is (a missing /dev/kvm). */
+int set_err_host(struct kvmini_error *err, int e, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 #endif

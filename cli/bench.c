@@ -18,7 +18,6 @@
 #include "bench.h"
 #include "kvmini.h"
 
-enum { EXIT_USAGE = 2 };
 
 /* Small sizes, so that a whole bench fits the nested runner; --args adds to them. */
 #define BENCH_DEFAULT_ARGS "mem.max=4M mem.bytes=8M mem.steps=200000 cpu.bytes=1M " \
@@ -77,8 +76,10 @@ static void usage_bench(FILE *f)
 		"run with 4 KiB and 2 MiB pages in both worlds (mem.pages= in --args picks from\n"
 		"4K, 2M and 1G; 1G needs pdpe1gb and a free GiB-aligned GiB of guest RAM in the\n"
 		"VM, reserved 1 GiB hugetlb pages natively; a size that cannot be had is a SKIP\n"
-		"line with the reason). Exit status: 0 when every run succeeded, 1 otherwise, 2\n"
-		"on a usage error.\n");
+		"line with the reason).\n"
+		"\n"
+		EXIT_STATUS_HELP
+		"A failed run gives the status of the worst failure (8 before 6 before 4).\n");
 }
 
 /* The directory of the running kvmini binary. */
@@ -133,13 +134,13 @@ int cmd_native(int argc, char **argv)
 	}
 	if (find_native(path, sizeof(path))) {
 		native_missing(path);
-		return EXIT_FAILURE;
+		return KVMINI_EXIT_HOST;
 	}
 	argv[0] = path;
 	fflush(NULL);
 	execv(path, argv);
 	fprintf(stderr, "kvmini: cannot run %s: %s\n", path, strerror(errno));
-	return EXIT_FAILURE;
+	return KVMINI_EXIT_HOST;
 }
 
 static int parse_uint(const char *s, unsigned int max, unsigned int *out)
@@ -397,24 +398,24 @@ static int report(struct bench *b)
 int cmd_bench(int argc, char **argv)
 {
 	struct bench b = { 0 };
-	unsigned int rep, total;
+	unsigned int rep, total, i;
 	int r, bad;
 
 	r = parse_opts(argc, argv, &b.o);
 	if (r)
 		return r < 0 ? 0 : r;
 	kvmini_set_log_level(KVMINI_LOG_WARN);
-	if (find_native(b.o.native, sizeof(b.o.native))) {
-		native_missing(b.o.native);
-		return EXIT_FAILURE;
-	}
 	if (access(b.o.guest, R_OK)) {
 		fprintf(stderr, "kvmini: guest image %s not found: run make guest (or give --guest IMAGE)\n",
 			b.o.guest);
-		return EXIT_FAILURE;
+		return KVMINI_EXIT_INPUT;
+	}
+	if (find_native(b.o.native, sizeof(b.o.native))) {
+		native_missing(b.o.native);
+		return KVMINI_EXIT_HOST;
 	}
 	if (b.o.cpu >= 0 && pin(b.o.cpu))
-		return EXIT_FAILURE;
+		return KVMINI_EXIT_HOST;
 	bench_env_read(&b);
 	total = b.o.warmup + b.o.reps;
 	for (rep = 0; rep < total; rep++) {
@@ -425,7 +426,15 @@ int cmd_bench(int argc, char **argv)
 		fprintf(stderr, "kvmini: bench: repetition %u/%u%s: %s, then %s\n", rep + 1, total,
 			rep < b.o.warmup ? " (warm-up, discarded)" : "",
 			bench_world_name(first), bench_world_name(second));
-		bad = (bench_run_one(&b, first, rep, 0) != 0) + (bench_run_one(&b, second, rep, 1) != 0);
+		bad = 0;
+		for (i = 0; i < 2; i++) {
+			int st = bench_run_one(&b, i ? second : first, rep, i);
+
+			bad += st != 0;
+			/* The worst outcome decides the status: guest, host, input. */
+			if (st > b.status)
+				b.status = st;
+		}
 		b.failures += (unsigned int)bad;
 		b.runs += 2;
 		if (bad && rep == 0) {
@@ -437,5 +446,7 @@ int cmd_bench(int argc, char **argv)
 	if (b.failures)
 		fprintf(stderr, "kvmini: bench: %u of %u runs failed\n", b.failures, b.runs);
 	bench_free(&b);
-	return b.failures || r ? EXIT_FAILURE : 0;
+	if (b.status)
+		return b.status;
+	return r ? KVMINI_EXIT_HOST : 0;
 }

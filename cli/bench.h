@@ -18,6 +18,19 @@
 #include "kvmini.h"
 #include "stats.h"
 
+/* The exit statuses of every kvmini command (enum kvmini_exit_status). */
+#define EXIT_USAGE KVMINI_EXIT_USAGE
+#define EXIT_STATUS_HELP \
+	"Exit status: kvmini's own outcomes are even, a guest's debug exits odd:\n" \
+	"  0  the guest powered off or rebooted, or Ctrl-A x; every run succeeded\n" \
+	"  2  a usage error\n" \
+	"  4  an input was refused (kernel, initrd, disk or value; the message says\n" \
+	"     what is allowed)\n" \
+	"  6  a host-side failure (no KVM, memory, files, taps, a failed run)\n" \
+	"  8  the guest crashed the VM (triple fault, a state KVM cannot run) or did\n" \
+	"     not finish in time\n" \
+	"  (V << 1) | 1  the guest wrote V to isa-debug-exit (port 0xf4), as in QEMU\n"
+
 enum bench_world { BENCH_NATIVE, BENCH_VM, BENCH_NWORLDS };
 
 /* What the user asked for. */
@@ -76,6 +89,7 @@ struct bench {
 	char **skips;            /* "world workload/test reason" */
 	size_t nskips;
 	unsigned int runs, failures;
+	int status;              /* the worst failure's exit status, or 0 */
 };
 
 /* Statistics of one (workload, test, metric, unit) in both worlds. */
@@ -97,7 +111,10 @@ const char *bench_world_name(enum bench_world w);
 /*
  * bench_run_one - run every chosen workload once in world w and add its
  * RESULT lines to b as repetition rep (slot: order within it). Returns 0, or
- * -1 when the run failed (the reason and the output's tail on stderr).
+ * when the run failed (the reason and the output's tail on stderr) the exit
+ * status it calls for: KVMINI_EXIT_GUEST when the VM's guest crashed or did
+ * not finish in time, KVMINI_EXIT_INPUT for a refused input, else
+ * KVMINI_EXIT_HOST.
  */
 int bench_run_one(struct bench *b, enum bench_world w, unsigned int rep,
 		  unsigned int slot);

@@ -240,35 +240,10 @@ static int run_native(const struct bench *b, int fd, char *why, size_t whysz)
 	return -1;
 }
 
-/* Stops a VM that runs longer than its time; see run_vm(). */
-struct watchdog {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	int done, fired;
-	unsigned int secs;
-	struct kvmini_vm *vm;
-};
-
-static void *watch(void *arg)
-{
-	struct watchdog *w = arg;
-	struct timespec deadline;
-
-	clock_gettime(CLOCK_REALTIME, &deadline);
-	deadline.tv_sec += w->secs;
-	pthread_mutex_lock(&w->lock);
-	while (!w->done) {
-		if (pthread_cond_timedwait(&w->cond, &w->lock, &deadline) == ETIMEDOUT && !w->done) {
-			w->fired = 1;
-			kvmini_vm_stop(w->vm);
-			break;
-		}
-	}
-	pthread_mutex_unlock(&w->lock);
-	return NULL;
-}
-
-/* The guest image in a VM of this process, serial output into fd. */
+/*
+ * The guest image in a VM of this process, serial output into fd. Returns 0,
+ * or the exit status the failure calls for (KVMINI_EXIT_*) with why filled.
+ */
 static int run_vm(const struct bench *b, int fd, char *why, size_t whysz)
 {
 	struct kvmini_config cfg = {
@@ -277,8 +252,9 @@ static int run_vm(const struct bench *b, int fd, char *why, size_t whysz)
 		.ncpus = 1,
 		.console_out_fd = fd,
 		.pages = KVMINI_PAGES_THP,
+		.timeout_ms = (uint64_t)b->o.timeout * 1000,
 	};
-	struct kvmini_error err = { "" };
+	struct kvmini_error err = { .msg = "" };
 	struct kvmini_result res;
 	struct kvmini_vm *vm;
 	char cmdline[sizeof(b->o.args) + 256];
@@ -297,39 +273,20 @@ static int run_vm(const struct bench *b, int fd, char *why, size_t whysz)
 	r = kvmini_vm_create(&cfg, &vm, &err);
 	if (r) {
 		snprintf(why, whysz, "%s", err.msg);
-		return -1;
+		return kvmini_error_status(&err);
 	}
-	memset(&res, 0, sizeof(res));
-	{
-		struct watchdog w = { .lock = PTHREAD_MUTEX_INITIALIZER,
-				      .cond = PTHREAD_COND_INITIALIZER,
-				      .secs = b->o.timeout, .vm = vm };
-		pthread_t t;
-		int watching = pthread_create(&t, NULL, watch, &w) == 0;
-
-		r = kvmini_vm_run(vm, &res);
-		pthread_mutex_lock(&w.lock);
-		w.done = 1;
-		pthread_cond_signal(&w.cond);
-		pthread_mutex_unlock(&w.lock);
-		if (watching)
-			pthread_join(t, NULL);
-		if (w.fired) {
-			kvmini_vm_destroy(vm);
-			snprintf(why, whysz, "the guest did not finish within %u s (stopped)",
-				 b->o.timeout);
-			return -1;
-		}
-	}
+	r = kvmini_vm_run(vm, &res);
 	kvmini_vm_destroy(vm);
 	if (r) {
 		snprintf(why, whysz, "cannot run the VM: %s", strerror(-r));
-		return -1;
+		return KVMINI_EXIT_HOST;
 	}
+	/* The guest image ends with debug exit 0 (status 1) when all went well. */
 	if (res.stop == KVMINI_STOP_EXIT_CODE && res.exit_code == 1)
 		return 0;
-	snprintf(why, whysz, "guest stopped: %s", res.reason);
-	return -1;
+	snprintf(why, whysz, "guest stopped (%s): %s", kvmini_stop_name(res.stop), res.reason);
+	r = kvmini_exit_status(&res);
+	return r == KVMINI_EXIT_GUEST ? r : KVMINI_EXIT_HOST;
 }
 
 int bench_run_one(struct bench *b, enum bench_world w, unsigned int rep, unsigned int slot)
@@ -344,22 +301,23 @@ int bench_run_one(struct bench *b, enum bench_world w, unsigned int rep, unsigne
 	fd = memfd_create(w == BENCH_VM ? "kvmini-bench-vm" : "kvmini-bench-native", MFD_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "kvmini: bench: memfd_create: %s\n", strerror(errno));
-		return -1;
+		return KVMINI_EXIT_HOST;
 	}
-	r = w == BENCH_VM ? run_vm(b, fd, why, sizeof(why)) : run_native(b, fd, why, sizeof(why));
+	r = w == BENCH_VM ? run_vm(b, fd, why, sizeof(why))
+			  : run_native(b, fd, why, sizeof(why)) ? KVMINI_EXIT_HOST : 0;
 	out = read_all(fd);
 	close(fd);
 	if (!out) {
 		fprintf(stderr, "kvmini: bench: cannot read the %s output back\n",
 			bench_world_name(w));
-		return -1;
+		return KVMINI_EXIT_HOST;
 	}
 	first = b->ns;
 	copy = strdup(out);
 	if ((!copy || parse_output(b, copy, &proto)) && !r) {
 		snprintf(why, sizeof(why), "no \"DONE world=%s status=ok\" line, or a bad RESULT line",
 			 bench_world_name(w));
-		r = -1;
+		r = KVMINI_EXIT_HOST;
 	}
 	if (r) {
 		fprintf(stderr, "kvmini: bench: repetition %u, %s world failed: %s\n", rep + 1,
@@ -372,7 +330,7 @@ int bench_run_one(struct bench *b, enum bench_world w, unsigned int rep, unsigne
 	}
 	free(copy);
 	free(out);
-	return r ? -1 : 0;
+	return r;
 }
 
 void bench_free(struct bench *b)

@@ -21,7 +21,6 @@
 
 #define KVMINI_VERSION "0.1"
 
-enum { EXIT_USAGE = 2 };
 
 static void usage_main(FILE *f)
 {
@@ -42,9 +41,7 @@ static void usage_main(FILE *f)
 		"  -h, --help     this text; 'kvmini run --help' lists the options of run\n"
 		"  -V, --version  print the version\n"
 		"\n"
-		"Exit status: 0 when the guest powers off or reboots, 1 on any failure\n"
-		"(with a one-line reason on stderr), 2 on a usage error; a guest that writes\n"
-		"V to isa-debug-exit (port 0xf4) ends kvmini with status (V << 1) | 1.\n");
+		EXIT_STATUS_HELP);
 }
 
 static void usage_run(FILE *f)
@@ -56,7 +53,7 @@ static void usage_run(FILE *f)
 		"from guest/, which gets its boot information as a flattened device tree).\n"
 		"The guest's ttyS0 is this terminal (raw mode while the\n"
 		"guest runs; type Ctrl-A x to stop the VM). kvmini exits 0 when the guest powers\n"
-		"off or reboots.\n"
+		"off or reboots (see Exit status below).\n"
 		"\n"
 		"Options:\n"
 		"  -k, --kernel PATH    bzImage to boot (required)\n"
@@ -87,9 +84,27 @@ static void usage_run(FILE *f)
 		"      --no-thp         back guest RAM with 4 KiB pages only (default:\n"
 		"                       transparent huge pages, 2 MiB aligned)\n"
 		"      --stats          print exit counts to stderr when the guest stops\n"
+		"      --timeout SECONDS  stop a guest still running after this long, as a\n"
+		"                       guest failure (status 8; default: no limit)\n"
 		"      --kvm PATH       KVM device node (default: /dev/kvm)\n"
 		"  -v, --verbose        more messages on stderr (repeat for debug)\n"
-		"  -h, --help           this text\n");
+		"  -h, --help           this text\n"
+		"\n"
+		EXIT_STATUS_HELP);
+}
+
+/* "SECONDS" (whole, 1 to a week) into milliseconds. */
+static int parse_seconds(const char *s, uint64_t *ms)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || *s == '-' || v == 0 || v > 604800)
+		return -1;
+	*ms = (uint64_t)v * 1000;
+	return 0;
 }
 
 static int parse_cpus(const char *s, unsigned int *out)
@@ -168,7 +183,7 @@ static int add_device(struct kvmini_config *cfg, char *arg, const struct device_
 
 static int cmd_run(int argc, char **argv)
 {
-	enum { OPT_HUGE = 256, OPT_THP, OPT_STATS, OPT_KVM };
+	enum { OPT_HUGE = 256, OPT_THP, OPT_STATS, OPT_KVM, OPT_TIMEOUT };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -181,6 +196,7 @@ static int cmd_run(int argc, char **argv)
 		{ "no-thp", no_argument, NULL, OPT_THP },
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "kvm", required_argument, NULL, OPT_KVM },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -190,10 +206,10 @@ static int cmd_run(int argc, char **argv)
 		.console_out_fd = STDOUT_FILENO,
 	};
 	struct kvmini_result res;
-	struct kvmini_error err = { "" };
+	struct kvmini_error err = { .msg = "" };
 	struct kvmini_vm *vm;
 	struct term_pump pump = { 0 };
-	int c, stats = 0, verbose = 0;
+	int c, stats = 0, verbose = 0, status;
 
 	optind = 1;
 	opterr = 0;
@@ -227,6 +243,13 @@ static int cmd_run(int argc, char **argv)
 		case OPT_THP: cfg.pages = KVMINI_PAGES_SMALL; break;
 		case OPT_STATS: stats = 1; break;
 		case OPT_KVM: cfg.kvm_path = optarg; break;
+		case OPT_TIMEOUT:
+			if (parse_seconds(optarg, &cfg.timeout_ms)) {
+				fprintf(stderr, "kvmini: --timeout '%s' must be a number of seconds from 1 to 604800\n",
+					optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'v': verbose++; break;
 		case 'h': usage_run(stdout); return 0;
 		case ':':
@@ -252,7 +275,7 @@ static int cmd_run(int argc, char **argv)
 
 	if (kvmini_vm_create(&cfg, &vm, &err)) {
 		fprintf(stderr, "kvmini: %s\n", err.msg);
-		return EXIT_FAILURE;
+		return kvmini_error_status(&err);
 	}
 	/* A terminal is the guest's console, with the Ctrl-A escape. */
 	if (isatty(STDIN_FILENO)) {
@@ -261,7 +284,7 @@ static int cmd_run(int argc, char **argv)
 		if (r) {
 			fprintf(stderr, "kvmini: cannot start the console thread: %s\n", strerror(-r));
 			kvmini_vm_destroy(vm);
-			return EXIT_FAILURE;
+			return KVMINI_EXIT_HOST;
 		}
 		term_raw(STDIN_FILENO);
 	}
@@ -271,21 +294,13 @@ static int cmd_run(int argc, char **argv)
 	kvmini_vm_destroy(vm);
 	if (stats)
 		print_stats(&res);
-	switch (res.stop) {
-	case KVMINI_STOP_POWEROFF:
-	case KVMINI_STOP_REBOOT:
-	case KVMINI_STOP_HOST:
-		if (verbose)
-			fprintf(stderr, "kvmini: %s\n", res.reason);
-		return 0;
-	case KVMINI_STOP_EXIT_CODE:
-		if (verbose)
-			fprintf(stderr, "kvmini: %s\n", res.reason);
-		return res.exit_code;
-	default:
-		fprintf(stderr, "kvmini: guest stopped: %s\n", res.reason);
-		return EXIT_FAILURE;
-	}
+	status = kvmini_exit_status(&res);
+	if (status == KVMINI_EXIT_HOST || status == KVMINI_EXIT_GUEST)
+		fprintf(stderr, "kvmini: guest stopped (%s): %s\n", kvmini_stop_name(res.stop),
+			res.reason);
+	else if (verbose)
+		fprintf(stderr, "kvmini: %s\n", res.reason);
+	return status;
 }
 
 int main(int argc, char **argv)

@@ -329,7 +329,7 @@ int bench_main(const char *args, uint64_t default_mem_max)
 	if (bench_parse(args, default_mem_max, &o) || !known(o.workloads)) {
 		con_printf("bad options: \"%s\"\n", args ? args : "");
 		con_printf("DONE world=%s status=fail\n", plat_world());
-		return 1;
+		return 2;
 	}
 	plat_apply_opts(&o);
 	for (cur_rep = 0; cur_rep < o.reps; cur_rep++) {

@@ -215,7 +215,8 @@ struct bench_opts {
 };
 
 /* bench_main - parse the options in args, run the workloads, print DONE.
- * Returns 0 when everything ran, non-zero otherwise. */
+ * Returns 0 when everything ran, 2 when args are refused, 1 when a workload
+ * failed. */
 int bench_main(const char *args, uint64_t default_mem_max);
 
 /* bench_parse - fill o from args over the defaults. Returns 0 or -PLAT_EINVAL. */

@@ -45,14 +45,14 @@ void guest_exit(uint32_t code)
 
 void plat_exit(int code)
 {
-	guest_exit(code ? KVMINI_EXIT_FAIL : KVMINI_EXIT_OK);
+	guest_exit(code ? KVMINI_GUEST_EXIT_FAIL : KVMINI_GUEST_EXIT_OK);
 }
 
 void panic(const char *msg)
 {
 	con_printf("# guest panic: %s\n", msg);
 	con_printf("DONE world=vm status=fail\n");
-	guest_exit(KVMINI_EXIT_FAIL);
+	guest_exit(KVMINI_GUEST_EXIT_FAIL);
 }
 
 void plat_apply_opts(const struct bench_opts *o)

@@ -29,9 +29,32 @@ extern "C" {
 #define KVMINI_MAX_NICS 8
 #define KVMINI_NIC_MAX_QUEUES 8   /* queue pairs per NIC (--net queues=N) */
 
+/* Who a failure is down to, as far as kvmini can tell. */
+enum kvmini_error_kind {
+	KVMINI_ERR_HOST = 0,      /* the host: no KVM, no memory, permissions, ... */
+	KVMINI_ERR_INPUT,         /* what kvmini was given: a kernel, file or value
+				     it refuses (the message says what is allowed) */
+};
+
 /* One-line reason for a failure, filled by the call that failed. */
 struct kvmini_error {
 	char msg[512];
+	enum kvmini_error_kind kind;
+};
+
+/*
+ * The kvmini command's exit statuses (kvmini run, native and bench alike).
+ * kvmini's own outcomes are even; a guest that writes V to isa-debug-exit
+ * (port 0xf4) ends kvmini run with (V << 1) | 1, which is odd, so the two
+ * never collide.
+ */
+enum kvmini_exit_status {
+	KVMINI_EXIT_OK = 0,       /* poweroff, reboot, Ctrl-A x; every run succeeded */
+	KVMINI_EXIT_USAGE = 2,    /* the command line is wrong */
+	KVMINI_EXIT_INPUT = 4,    /* an input was refused: kernel, initrd, disk, value */
+	KVMINI_EXIT_HOST = 6,     /* a host-side failure: KVM, memory, files, taps */
+	KVMINI_EXIT_GUEST = 8,    /* the guest crashed the VM (triple fault, a state
+				     KVM cannot run) or did not finish in time */
 };
 
 /* What backs guest RAM. */
@@ -78,6 +101,8 @@ struct kvmini_config {
 	unsigned int ndisks;     /* one virtio-blk PCI device each, one queue per vCPU */
 	struct kvmini_nic nics[KVMINI_MAX_NICS];
 	unsigned int nnics;      /* one virtio-net PCI device each (queue pairs: nics[i].queues) */
+	uint64_t timeout_ms;     /* 0: none; else kvmini_vm_run() stops the guest
+				    after this long with KVMINI_STOP_TIMEOUT */
 };
 
 /* Why a VM stopped running. */
@@ -88,6 +113,9 @@ enum kvmini_stop {
 	KVMINI_STOP_ERROR,        /* KVM or VMM failure; see reason */
 	KVMINI_STOP_HOST,         /* kvmini_vm_stop() was called */
 	KVMINI_STOP_EXIT_CODE,    /* the guest wrote to isa-debug-exit; see exit_code */
+	KVMINI_STOP_GUEST_ERROR,  /* the guest left a vCPU in a state KVM cannot run
+				     (entry failed, internal/emulation error) */
+	KVMINI_STOP_TIMEOUT,      /* config.timeout_ms passed first */
 };
 
 /* Counters gathered while the VM ran. */
@@ -182,6 +210,20 @@ KVMINI_API void kvmini_set_log_level(enum kvmini_log_level lvl);
  * kvm_amd module parameters to read). A static string.
  */
 KVMINI_API const char *kvmini_host_tdp(void);
+
+/*
+ * kvmini_exit_status - the exit status the kvmini command gives for res:
+ * KVMINI_EXIT_OK for poweroff, reboot and a host stop, res->exit_code for a
+ * debug exit, KVMINI_EXIT_GUEST for a triple fault, a guest error or a
+ * timeout, KVMINI_EXIT_HOST for a failure of KVM or kvmini.
+ */
+KVMINI_API int kvmini_exit_status(const struct kvmini_result *res);
+
+/*
+ * kvmini_error_status - the exit status for a failed kvmini_vm_create():
+ * KVMINI_EXIT_INPUT or KVMINI_EXIT_HOST, from err->kind.
+ */
+KVMINI_API int kvmini_error_status(const struct kvmini_error *err);
 
 /* kvmini_stop_name - short name of a stop reason ("poweroff", ...). */
 KVMINI_API const char *kvmini_stop_name(enum kvmini_stop stop);

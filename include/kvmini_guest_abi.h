@@ -129,7 +129,7 @@ struct mb_mmap_entry {
 #define KVMINI_PROBE_MMIO        0xfe000000u
 
 /* Guest exit codes written to the debug-exit port. */
-#define KVMINI_EXIT_OK           0u   /* exit status 1 */
-#define KVMINI_EXIT_FAIL         1u   /* exit status 3 */
+#define KVMINI_GUEST_EXIT_OK     0u   /* exit status 1 */
+#define KVMINI_GUEST_EXIT_FAIL   1u   /* exit status 3 */
 
 #endif

@@ -58,14 +58,14 @@ int kvm_open(const char *path, struct kvmini_error *err)
 		int e = errno;
 
 		if (e == ENOENT)
-			return set_err(err, e,
+			return set_err_host(err, e,
 				       "%s does not exist: this machine has no KVM (enable VT-x/AMD-V, load kvm_intel or kvm_amd, or use tests/nested/l1run)",
 				       path);
 		if (e == EACCES || e == EPERM)
-			return set_err(err, e,
+			return set_err_host(err, e,
 				       "permission denied opening %s: add your user to the 'kvm' group (sudo usermod -aG kvm $USER) and log in again",
 				       path);
-		return set_err(err, e, "cannot open %s: %s", path, strerror(e));
+		return set_err_host(err, e, "cannot open %s: %s", path, strerror(e));
 	}
 	if (!getenv("KVMINI_ALLOW_NO_HW_VIRT") && !host_has_hw_virt()) {
 		close(fd);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <time.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,34 @@ const char *kvmini_stop_name(enum kvmini_stop stop)
 	case KVMINI_STOP_ERROR: return "error";
 	case KVMINI_STOP_HOST: return "stopped";
 	case KVMINI_STOP_EXIT_CODE: return "exit-code";
+	case KVMINI_STOP_GUEST_ERROR: return "guest-error";
+	case KVMINI_STOP_TIMEOUT: return "timeout";
 	}
 	return "unknown";
+}
+
+int kvmini_exit_status(const struct kvmini_result *res)
+{
+	switch (res->stop) {
+	case KVMINI_STOP_POWEROFF:
+	case KVMINI_STOP_REBOOT:
+	case KVMINI_STOP_HOST:
+		return KVMINI_EXIT_OK;
+	case KVMINI_STOP_EXIT_CODE:
+		return res->exit_code;
+	case KVMINI_STOP_SHUTDOWN:
+	case KVMINI_STOP_GUEST_ERROR:
+	case KVMINI_STOP_TIMEOUT:
+		return KVMINI_EXIT_GUEST;
+	case KVMINI_STOP_ERROR:
+		break;
+	}
+	return KVMINI_EXIT_HOST;
+}
+
+int kvmini_error_status(const struct kvmini_error *err)
+{
+	return err && err->kind == KVMINI_ERR_INPUT ? KVMINI_EXIT_INPUT : KVMINI_EXIT_HOST;
 }
 
 void vm_request_stop(struct kvmini_vm *vm, enum kvmini_stop stop, const char *fmt, ...)
@@ -179,9 +206,11 @@ static int load_guest(struct kvmini_vm *vm, const struct kvmini_config *cfg,
 	if (r) {
 		char msg[sizeof(err->msg)];
 
+		/* A kernel the loaders refuse (or that does not fit) is an input error. */
 		if (err) {
 			snprintf(msg, sizeof(msg), "%s", err->msg);
 			set_err(err, -r, "%s: %s", cfg->kernel, msg);
+			err->kind = KVMINI_ERR_INPUT;
 		}
 	}
 out:
@@ -209,19 +238,19 @@ static int kvm_setup(struct kvmini_vm *vm, const struct kvmini_config *cfg,
 			       vm->ncpus, max);
 	vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
-		return set_err(err, errno, "KVM_CREATE_VM: %s", strerror(errno));
+		return set_err_host(err, errno, "KVM_CREATE_VM: %s", strerror(errno));
 	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)KVM_TSS_ADDR) < 0)
-		return set_err(err, errno, "KVM_SET_TSS_ADDR: %s", strerror(errno));
+		return set_err_host(err, errno, "KVM_SET_TSS_ADDR: %s", strerror(errno));
 	{
 		uint64_t idmap = KVM_IDMAP_ADDR;
 
 		if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
-			return set_err(err, errno, "KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
+			return set_err_host(err, errno, "KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
 	}
 	if (ioctl(vm->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
-		return set_err(err, errno, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
+		return set_err_host(err, errno, "KVM_CREATE_IRQCHIP: %s", strerror(errno));
 	if (ioctl(vm->vm_fd, KVM_CREATE_PIT2, &pit) < 0)
-		return set_err(err, errno, "KVM_CREATE_PIT2: %s", strerror(errno));
+		return set_err_host(err, errno, "KVM_CREATE_PIT2: %s", strerror(errno));
 	for (i = 0; i < vm->mem.nr_regions; i++) {
 		struct kvm_userspace_memory_region mr = {
 			.slot = i,
@@ -231,12 +260,12 @@ static int kvm_setup(struct kvmini_vm *vm, const struct kvmini_config *cfg,
 		};
 
 		if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) < 0)
-			return set_err(err, errno, "cannot give guest RAM to KVM: %s",
+			return set_err_host(err, errno, "cannot give guest RAM to KVM: %s",
 				       strerror(errno));
 	}
 	r = cpuid_get_supported(vm->kvm_fd, &vm->cpuid);
 	if (r)
-		return set_err(err, -r, "KVM_GET_SUPPORTED_CPUID: %s", strerror(-r));
+		return set_err_host(err, -r, "KVM_GET_SUPPORTED_CPUID: %s", strerror(-r));
 	log_info("KVM ready: %u vCPUs, %llu MiB, two-dimensional paging %s",
 		 vm->ncpus, (unsigned long long)(vm->mem.ram_size / MiB), kvm_tdp_status());
 	return 0;
@@ -309,6 +338,7 @@ int kvmini_vm_create(const struct kvmini_config *cfg, struct kvmini_vm **out,
 	if (!vm)
 		return set_err(err, ENOMEM, "out of memory");
 	vm->kvm_fd = vm->vm_fd = vm->stop_efd = -1;
+	vm->timeout_ms = cfg->timeout_ms;
 	pthread_mutex_init(&vm->stop_lock, NULL);
 	iobus_init(&vm->pio, "pio");
 	iobus_init(&vm->mmio, "mmio");
@@ -324,7 +354,7 @@ int kvmini_vm_create(const struct kvmini_config *cfg, struct kvmini_vm **out,
 		goto fail;
 	vm->stop_efd = eventfd(0, EFD_CLOEXEC);
 	if (vm->stop_efd < 0) {
-		r = set_err(err, errno, "eventfd: %s", strerror(errno));
+		r = set_err_host(err, errno, "eventfd: %s", strerror(errno));
 		goto fail;
 	}
 	r = kvm_setup(vm, cfg, err);
@@ -367,7 +397,7 @@ int kvmini_vm_create(const struct kvmini_config *cfg, struct kvmini_vm **out,
 	r = coalesce_init(&vm->coal, vm->kvm_fd, vm->vm_fd, vm->vcpus[0].run,
 			  vm->vcpus[0].run_size, &vm->pio, &vm->mmio);
 	if (r) {
-		set_err(err, -r, "cannot set up coalesced I/O: %s", strerror(-r));
+		set_err_host(err, -r, "cannot set up coalesced I/O: %s", strerror(-r));
 		goto fail;
 	}
 	vm->coal_ok = 1;
@@ -384,10 +414,33 @@ fail:
  */
 static void wait_for_stop(struct kvmini_vm *vm)
 {
+	struct timespec now;
+	uint64_t deadline = 0;
+
+	if (vm->timeout_ms) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		deadline = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000 +
+			   vm->timeout_ms;
+	}
 	for (;;) {
 		struct pollfd p = { .fd = vm->stop_efd, .events = POLLIN };
-		int n = poll(&p, 1, vm->coal.ring ? 50 : -1);
+		int wait = vm->coal.ring ? 50 : -1, n;
 
+		if (deadline) {
+			uint64_t ms;
+
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+			if (ms >= deadline) {
+				vm_request_stop(vm, KVMINI_STOP_TIMEOUT,
+						"the guest did not finish within %llu ms (stopped)",
+						(unsigned long long)vm->timeout_ms);
+				deadline = 0;   /* the stop eventfd ends the loop */
+			} else if (wait < 0 || deadline - ms < (uint64_t)wait) {
+				wait = (int)(deadline - ms < 60000 ? deadline - ms : 60000);
+			}
+		}
+		n = poll(&p, 1, wait);
 		if (coalesce_pending(&vm->coal))
 			coalesce_flush(&vm->coal);
 		if (n < 0 && errno != EINTR)

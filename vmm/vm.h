@@ -78,6 +78,7 @@ struct kvmini_vm {
 	char stop_reason[256];
 	int exit_code;
 	int stop_efd;            /* eventfd: written once when a stop is requested */
+	uint64_t timeout_ms;     /* kvmini_config.timeout_ms: 0, or stop after it */
 };
 
 /*

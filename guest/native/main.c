@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kvmini.h"   /* the exit statuses, shared with the kvmini command */
 #include "platform.h"
 
 #define NATIVE_DEFAULT_MEM_MAX (64ull << 20)
@@ -49,8 +50,10 @@ int main(int argc, char **argv)
 			"  net.pings=N   echo requests per test (2000); net.window=N outstanding in\n"
 			"                the windowed test (32, at most 256); net.frames=N UDP frames\n"
 			"                in the send-only test (20000)\n"
-			"Without blk.file or net.tap, blk and net print SKIP lines and succeed.\n");
-		return argc < 2 ? 2 : 0;
+			"Without blk.file or net.tap, blk and net print SKIP lines and succeed.\n"
+			"Exit status: 0 every workload ran, 2 usage (options refused), 6 a workload\n"
+			"failed (as kvmini's statuses: see kvmini --help).\n");
+		return argc < 2 ? KVMINI_EXIT_USAGE : KVMINI_EXIT_OK;
 	}
 	len = (size_t)snprintf(args, sizeof(args), "workload=%s", argv[1]);
 	for (i = 2; i < argc && len < sizeof(args); i++) {
@@ -69,7 +72,7 @@ int main(int argc, char **argv)
 							v + 4);
 			else {
 				fprintf(stderr, "kvmini-native: --net '%s': expected tap=NAME\n", v);
-				return 2;
+				return KVMINI_EXIT_USAGE;
 			}
 			continue;
 		}
@@ -77,7 +80,12 @@ int main(int argc, char **argv)
 	}
 	if (len >= sizeof(args)) {
 		fprintf(stderr, "kvmini-native: arguments too long\n");
-		return 2;
+		return KVMINI_EXIT_USAGE;
 	}
-	return bench_main(args, NATIVE_DEFAULT_MEM_MAX) ? 1 : 0;
+	/* bench_main: 2 for options it refuses, else 1 when a workload failed. */
+	switch (bench_main(args, NATIVE_DEFAULT_MEM_MAX)) {
+	case 0: return KVMINI_EXIT_OK;
+	case 2: return KVMINI_EXIT_USAGE;
+	default: return KVMINI_EXIT_HOST;
+	}
 }

@@ -89,8 +89,8 @@ check_triple_fault() {
 	"$here/mk-crash-kernel.sh" "$k"
 	timeout -k 5 120 "$O/san/kvmini" run --kernel "$k" --mem 64M </dev/null >"$logs/crash.out" 2>"$logs/crash.err"
 	rc=$?
-	if [ "$rc" -eq 1 ] && grep -q "triple fault" "$logs/crash.err" && [ "$(wc -l <"$logs/crash.err")" -eq 1 ]; then
-		pass "a guest that triple-faults ends kvmini with status 1: $(cat "$logs/crash.err")"
+	if [ "$rc" -eq 8 ] && grep -q "triple fault" "$logs/crash.err" && [ "$(wc -l <"$logs/crash.err")" -eq 1 ]; then
+		pass "a guest that triple-faults ends kvmini with status 8: $(cat "$logs/crash.err")"
 	else
 		fail "triple fault" "kvmini exited $rc"
 		sed 's/^/#   /' "$logs/crash.err"

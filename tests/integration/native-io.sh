@@ -80,12 +80,12 @@ same_checksums() {
 	fi
 }
 
-# fails_with NAME REGEX: the run failed (status 1, DONE fail) and said REGEX.
+# fails_with NAME REGEX: the run failed (status 6, DONE fail) and said REGEX.
 fails_with() {
 	local rc
 	rc=$(cat "$work/$1.rc")
-	if [ "$rc" -ne 1 ]; then
-		fail "$1" "exit status $rc, expected 1: $(tail -n 3 "$work/$1.out" | tr '\n' ' ')"
+	if [ "$rc" -ne 6 ]; then
+		fail "$1" "exit status $rc, expected 6: $(tail -n 3 "$work/$1.out" | tr '\n' ' ')"
 	elif ! grep -q '^DONE world=native status=fail' "$work/$1.out"; then
 		fail "$1" "no DONE status=fail line"
 	elif ! grep -Eq -- "$2" "$work/$1.out"; then

@@ -198,7 +198,7 @@ refuse_single_queue_tap() {
 	timeout -k 5 30 "$O/kvmini" run --kernel "$kernel" --initrd "$initrd" --mem 512M \
 		--net "tap=$tap,vhost=on,queues=2" </dev/null >/dev/null 2>"$work/mqerr.err"
 	rc=$?
-	if [ "$rc" = 1 ] && grep -q "mode tap multi_queue" "$work/mqerr.err" &&
+	if [ "$rc" = 4 ] && grep -q "mode tap multi_queue" "$work/mqerr.err" &&
 		[ "$(wc -l <"$work/mqerr.err")" = 1 ]; then
 		pass "net queues=2 on a single-queue tap: refused, the fix named"
 	else
