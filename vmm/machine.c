@@ -8,7 +8,9 @@
  *   0x03f8-0x03ff  COM1 8250 UART, IRQ 4
  *   0x0cf8-0x0cff  PCI configuration mechanism #1, bus 0; 0xcf9 reset control
  *   0x0600-0x060f  ACPI PM1 block and reset register (FADT)
- *   0xc0000000-0xfebfffff  PCI memory window (BARs), below the I/O APIC
+ *   0xc0000000-0xfebfffff  PCI memory window: each enabled BAR is a range of
+ *                  its own on the MMIO bus (devices/pci.c), below the I/O APIC
+ *   0x1000-0xffff  where I/O BARs may be mapped on the port bus
  *   PIC, PIT, IOAPIC, LAPIC: in the kernel (KVM irqchip)
  */
 #include <errno.h>
@@ -59,7 +61,7 @@ static int reg(struct kvmini_vm *vm, uint64_t port, uint64_t len,
 	int r = iobus_register(&vm->pio, port, len, ops, dev, name);
 
 	if (r)
-		return set_err(err, -r, "cannot register %s at port 0x%llx", name,
+		return set_err_host(err, -r, "cannot register %s at port 0x%llx", name,
 			       (unsigned long long)port);
 	return 0;
 }
@@ -72,19 +74,19 @@ int machine_init(struct kvmini_vm *vm, int console_out_fd, struct kvmini_error *
 	int r;
 
 	if ((r = uart8250_init(&m->com1, console_out_fd, com1_irq)))
-		return set_err(err, -r, "cannot set up COM1");
+		return set_err_host(err, -r, "cannot set up COM1");
 	m->com1_ok = 1;
 	if ((r = i8042_init(&m->kbd, power)))
-		return set_err(err, -r, "cannot set up the i8042");
+		return set_err_host(err, -r, "cannot set up the i8042");
 	m->kbd_ok = 1;
 	if ((r = acpi_pm_init(&m->pm, power)))
-		return set_err(err, -r, "cannot set up ACPI PM");
+		return set_err_host(err, -r, "cannot set up ACPI PM");
 	m->pm_ok = 1;
 	if ((r = mc146818_init(&m->rtc)))
-		return set_err(err, -r, "cannot set up the RTC");
+		return set_err_host(err, -r, "cannot set up the RTC");
 	m->rtc_ok = 1;
 	if ((r = pci_bus_init(&m->pci, power, PCI_MMIO_BASE, PCI_MMIO_END)))
-		return set_err(err, -r, "cannot set up the PCI bus");
+		return set_err_host(err, -r, "cannot set up the PCI bus");
 	m->pci_ok = 1;
 	debug_exit_init(&m->dbg, (struct debug_exit_sink){ .request = debug_exit_to_vm, .ctx = vm });
 
@@ -98,10 +100,10 @@ int machine_init(struct kvmini_vm *vm, int console_out_fd, struct kvmini_error *
 	    (r = reg(vm, KVMINI_DEBUG_EXIT_PORT, KVMINI_DEBUG_EXIT_SIZE, &debug_exit_ops, &m->dbg,
 		     "isa-debug-exit", err)))
 		return r;
-	r = iobus_register(&vm->mmio, PCI_MMIO_BASE, PCI_MMIO_END - PCI_MMIO_BASE,
-			   &pci_mmio_ops, &m->pci, "PCI MMIO window");
+	/* Each BAR becomes a range of its own on these buses once the guest enables it. */
+	r = pci_bus_attach(&m->pci, &vm->pio, &vm->mmio);
 	if (r)
-		return set_err(err, -r, "cannot register the PCI MMIO window");
+		return set_err_host(err, -r, "cannot attach the PCI bus");
 	return 0;
 }
 

@@ -1,6 +1,8 @@
 /*
  * test_iobus.c - the port/MMIO bus: registration rules (length, wrapping,
- * overlaps), routing with per-device offsets, and unclaimed accesses.
+ * overlaps), unregistration, overlap queries, routing with per-device
+ * offsets, unclaimed accesses, and lookups on other threads while the
+ * table changes.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -8,6 +10,7 @@
 #include <string.h>
 
 #include "devices/iobus.h"
+#include "stress.h"
 
 struct fake_dev {
 	int reads, writes;
@@ -294,4 +297,152 @@ Test(iobus, many_registrations_stay_sorted)
 	}
 	cr_assert_eq(iobus_register(&bus, 0x1000 + 5 * 4 + 1, 1, &fake_ops, &devs[0], "x"),
 		     -EEXIST);
+}
+
+/* ---- unregistration ---- */
+
+Test(iobus, unregister_frees_the_range)
+{
+	struct fake_dev a = { 0 }, b = { 0 };
+	uint8_t v = 0;
+
+	cr_assert_eq(iobus_register(&bus, 0x100, 0x10, &fake_ops, &a, "a"), 0);
+	cr_assert_eq(iobus_register(&bus, 0x110, 0x10, &fake_ops, &b, "b"), 0);
+	cr_assert_eq(iobus_unregister(&bus, 0x100, &a), 0);
+	cr_assert_eq(bus.nr, 1);
+	cr_assert_eq(iobus_access(&bus, 0x104, &v, 1, 0), 1);
+	cr_assert_eq(a.reads, 0);
+	cr_assert_eq(iobus_access(&bus, 0x110, &v, 1, 0), 0, "the neighbour stays");
+	cr_assert_eq(b.reads, 1);
+	/* The place is free for anyone now, at another size too. */
+	cr_assert_eq(iobus_register(&bus, 0xf8, 0x18, &fake_ops, &b, "b2"), 0);
+	cr_assert_eq(iobus_access(&bus, 0x104, &v, 1, 0), 0);
+	cr_assert_eq(b.last_off, 0xc);
+}
+
+Test(iobus, unregister_takes_only_the_owners_range)
+{
+	struct fake_dev a = { 0 }, b = { 0 };
+
+	cr_assert_eq(iobus_unregister(&bus, 0x100, &a), -ENOENT, "empty bus");
+	cr_assert_eq(iobus_register(&bus, 0x100, 0x10, &fake_ops, &a, "a"), 0);
+	cr_assert_eq(iobus_unregister(&bus, 0x100, &b), -ENOENT, "another owner");
+	cr_assert_eq(iobus_unregister(&bus, 0x104, &a), -ENOENT, "not its base");
+	cr_assert_eq(iobus_unregister(&bus, 0x200, &a), -ENOENT, "nothing there");
+	cr_assert_eq(bus.nr, 1);
+	cr_assert_not_null(iobus_find(&bus, 0x100));
+	cr_assert_eq(iobus_unregister(&bus, 0x100, &a), 0);
+	cr_assert_eq(iobus_unregister(&bus, 0x100, &a), -ENOENT, "already gone");
+	cr_assert_eq(bus.nr, 0);
+}
+
+Test(iobus, unregister_keeps_the_rest_sorted)
+{
+	static struct fake_dev devs[32];
+	unsigned int i;
+
+	for (i = 0; i < 32; i++)
+		cr_assert_eq(iobus_register(&bus, 0x1000 + i * 0x10, 0x10, &fake_ops, &devs[i],
+					    "d"), 0);
+	for (i = 0; i < 32; i += 2)
+		cr_assert_eq(iobus_unregister(&bus, 0x1000 + i * 0x10, &devs[i]), 0);
+	cr_assert_eq(bus.nr, 16);
+	for (i = 1; i < bus.nr; i++)
+		cr_assert_lt(bus.ranges[i - 1].base, bus.ranges[i].base);
+	for (i = 0; i < 32; i++) {
+		const struct iobus_range *r = iobus_find(&bus, 0x1000 + i * 0x10 + 5);
+
+		if (i % 2)
+			cr_assert(r && r->opaque == &devs[i], "range %u", i);
+		else
+			cr_assert_null(r, "range %u", i);
+	}
+}
+
+/* ---- overlap queries ---- */
+
+Test(iobus, overlap_names_the_lowest_range_in_the_way)
+{
+	struct fake_dev a = { 0 }, b = { 0 };
+	struct iobus_range r;
+
+	cr_assert_eq(iobus_overlap(&bus, 0x100, 0x10, &r), 0, "empty bus");
+	cr_assert_eq(iobus_register(&bus, 0x100, 0x10, &fake_ops, &a, "a"), 0);
+	cr_assert_eq(iobus_register(&bus, 0x120, 0x10, &fake_ops, &b, "b"), 0);
+	cr_assert_eq(iobus_overlap(&bus, 0x0, 0x1000, &r), 1);
+	cr_assert_str_eq(r.name, "a");
+	cr_assert_eq(iobus_overlap(&bus, 0x10f, 0x20, &r), 1, "last byte of a");
+	cr_assert_eq(r.opaque, &a);
+	cr_assert_eq(iobus_overlap(&bus, 0x110, 0x11, &r), 1, "first byte of b");
+	cr_assert_eq(r.base, 0x120);
+	cr_assert_eq(r.len, 0x10);
+	cr_assert_eq(iobus_overlap(&bus, 0x110, 0x10, &r), 0, "the gap between");
+	cr_assert_eq(iobus_overlap(&bus, 0x130, 0x10, NULL), 0, "just past b");
+	cr_assert_eq(iobus_overlap(&bus, 0x12f, 1, NULL), 1);
+	cr_assert_eq(iobus_overlap(&bus, 0x100, 0, NULL), -EINVAL);
+	cr_assert_eq(iobus_overlap(&bus, UINT64_MAX, 2, NULL), -EINVAL);
+}
+
+/* ---- concurrency ---- */
+
+#define STRESS_READERS 4
+#define STRESS_CHANGES 4000
+#define STRESS_MIN_ROUNDS 4000   /* reader rounds, all readers together */
+#define FLICKER 40               /* ranges that come and go */
+
+/* A device whose read answers with its tag and the offset. */
+struct tagged {
+	uint32_t tag;
+};
+
+static void tagged_read(void *opaque, uint64_t off, void *data, unsigned int len)
+{
+	const struct tagged *t = opaque;
+	uint64_t v = (uint64_t)t->tag << 32 | off;
+
+	memcpy(data, &v, len);
+}
+
+static const struct iodev_ops tagged_ops = { .read = tagged_read };
+static struct tagged stable = { 1000 }, flicker[FLICKER];
+
+/* The stable range always answers; a flickering one answers or nobody does. */
+static int stress_round(unsigned long n)
+{
+	unsigned int i = (unsigned int)(n % FLICKER);
+	uint64_t off = n % 0x10, v = 0;
+
+	iobus_access(&bus, 0x10000 + off, &v, 8, 0);
+	if (v != ((uint64_t)stable.tag << 32 | off))
+		return 1;
+	iobus_access(&bus, 0x1000 + i * 0x40 + off, &v, 8, 0);
+	if (v != UINT64_MAX && v != ((uint64_t)flicker[i].tag << 32 | off))
+		return 2;
+	return 0;
+}
+
+Test(iobus, lookups_while_another_thread_changes_the_table)
+{
+	struct stress s;
+	unsigned int i;
+
+	for (i = 0; i < FLICKER; i++)
+		flicker[i].tag = i + 1;
+	cr_assert_eq(iobus_register(&bus, 0x10000, 0x18, &tagged_ops, &stable, "stable"), 0);
+	stress_start(&s, STRESS_READERS, stress_round);
+	/*
+	 * Register all the flickering ranges (the table grows: reallocations
+	 * under the readers), then take them away one by one, over and over.
+	 */
+	for (i = 0; i < STRESS_CHANGES || stress_short(&s, STRESS_MIN_ROUNDS); i++) {
+		unsigned int k = i % (2 * FLICKER), j = k % FLICKER;
+		uint64_t base = 0x1000 + j * 0x40;
+
+		if (k < FLICKER)
+			cr_assert_eq(iobus_register(&bus, base, 0x20, &tagged_ops, &flicker[j], "f"), 0);
+		else
+			cr_assert_eq(iobus_unregister(&bus, base, &flicker[j]), 0);
+	}
+	stress_stop(&s);
+	cr_assert_not_null(iobus_find(&bus, 0x10017));
 }
