@@ -36,16 +36,16 @@ CFLAGS ?= -O2 -g
 # Includes name their layer ("base/util.h", "devices/pci.h"); cli/ sees
 # include/ alone, so the command is built on the public API only.
 HOST_BASE_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE -MMD -MP
+ifeq ($(SANITIZE),1)
+HOST_BASE_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
 HOST_CFLAGS := $(HOST_BASE_CFLAGS) -Iinclude -I.
 CLI_CFLAGS := $(HOST_BASE_CFLAGS) -Iinclude
 # The library's own objects: nothing visible outside it but KVMINI_API.
 LIB_CFLAGS := $(HOST_CFLAGS) -fvisibility=hidden
-LDLIBS := -luring -lfdt -lpthread -lm
-ifeq ($(SANITIZE),1)
-HOST_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
-	-fno-sanitize-recover=undefined
-LDFLAGS += -fsanitize=address,undefined
-endif
+LDLIBS := -luring -lfdt -lcap-ng -lseccomp -lpthread -lm
 
 # Layers, top to bottom: cli -> vmm -> devices -> bios -> base.
 CLI_SRCS := $(wildcard cli/*.c)
@@ -66,11 +66,11 @@ CRITERION_LIBS := $(shell pkg-config --libs criterion 2>/dev/null || echo -lcrit
 .PHONY: all deps run test unit unit-build integration bench-boot bench-blk bench-net clean
 all: $(B)/kvmini $(B)/tests/two-vms
 
-# $(call compile,LABEL,FLAGS): every compile rule's recipe.
+# $(call compile,LABEL,FLAGS[,COMPILER]): every compile rule's recipe.
 define compile
 @mkdir -p $(dir $@)
 @$(if $(Q),echo "  $(1) $@")
-$(Q)$(CC) $(2) -c -o $@ $<
+$(Q)$(or $(3),$(CC)) $(2) -c -o $@ $<
 endef
 
 $(B)/%.o: %.c
@@ -156,7 +156,7 @@ bench-net: all
 clean:
 	rm -rf $(O)
 
--include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d) $(UNIT_BINS:=.d)
 
 # --- guest and native builds ---
 #   make guest        $(O)/guest/kvmini-guest.elf, a Multiboot 1 test guest
@@ -186,7 +186,7 @@ GUEST_WL_CFLAGS := $(WORKLOAD_CFLAGS) -g $(GUEST_INC) $(WARN) -MMD -MP
 LIBFDT_A ?= /usr/lib/x86_64-linux-gnu/libfdt.a
 GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,-T,guest/guest.ld \
 	-Wl,-z,max-page-size=0x1000 -Wl,--build-id=none -Wl,--no-warn-rwx-segments
-GUEST_OBJS := $(GUEST_RT_SRCS:guest/%.c=$(GUEST_O)/%.o) $(GUEST_O)/boot.o \
+GUEST_OBJS := $(GUEST_RT_SRCS:guest/%.c=$(GUEST_O)/%.o) $(GUEST_O)/boot.o $(GUEST_O)/note.o \
 	$(WORKLOAD_SRCS:guest/%.c=$(GUEST_O)/wl/%.o)
 GUEST_ELF := $(GUEST_O)/kvmini-guest.elf
 NATIVE_CFLAGS := -std=gnu11 -O2 -g -D_GNU_SOURCE -Iinclude -Iguest $(WARN) -MMD -MP
@@ -205,7 +205,7 @@ $(GUEST_O)/%.o: guest/%.c
 $(GUEST_O)/wl/%.o: guest/%.c
 	$(call compile,WLCC   ,$(GUEST_WL_CFLAGS))
 
-$(GUEST_O)/boot.o: guest/boot.S
+$(GUEST_O)/%.o: guest/%.S
 	$(call compile,GUESTAS,$(GUEST_CFLAGS))
 
 $(GUEST_ELF): $(GUEST_OBJS) guest/guest.ld
@@ -243,3 +243,55 @@ $(B)/tests/unit/test_wl_util: guest/wl_util.h guest/platform.h
 $(B)/tests/unit/test_bench_opts: guest/bench.c guest/platform.h
 
 -include $(GUEST_OBJS:.o=.d) $(NATIVE_OBJS:.o=.d)
+
+# --- fuzzing (libFuzzer, clang-14) ---
+#   make fuzz          build every tests/fuzz/fuzz_*.c target and run each for
+#                      FUZZ_S seconds (default 60) under ASan and UBSan, from
+#                      its seed corpus in tests/fuzz/corpus/NAME; a crash is
+#                      kept in $(O)/fuzz/crash-NAME-* (move it to
+#                      tests/fuzz/crashes/NAME/ once fixed: the unit tests
+#                      replay it)
+#   make fuzz-build    the targets only
+# The same harnesses, built with $(CC) and the sanitizers around replay.c,
+# are unit tests: they replay the seeds and every stored crash.
+FUZZ_CC ?= clang-14
+FUZZ_S ?= 60
+FUZZ_O := $(O)/fuzz
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	-fno-omit-frame-pointer
+FUZZ_CFLAGS := -std=gnu11 $(WARN) -Wno-cast-align -Wno-gnu-variable-sized-type-not-at-end -g -O1 -D_GNU_SOURCE -Iinclude -I. $(FUZZ_SAN)
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_NAMES := $(FUZZ_SRCS:tests/fuzz/fuzz_%.c=%)
+FUZZ_BINS := $(FUZZ_NAMES:%=$(FUZZ_O)/fuzz_%)
+FUZZ_LIB_OBJS := $(LIB_SRCS:%.c=$(FUZZ_O)/%.o)
+FUZZ_LIB := $(FUZZ_O)/libkvmini-fuzz.a
+REPLAY_BINS := $(FUZZ_NAMES:%=$(B)/tests/fuzz/replay_%)
+
+$(FUZZ_O)/%.o: %.c
+	$(call compile,FUZZCC ,$(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP,$(FUZZ_CC))
+
+$(FUZZ_LIB): $(FUZZ_LIB_OBJS)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
+	@$(if $(Q),echo "  FUZZLD  $@")
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LDLIBS)
+
+$(B)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB_INT)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  REPLAY  $@")
+	$(Q)$(CC) $(HOST_CFLAGS) $(LDFLAGS) -DFUZZ_NAME='"$*"' -o $@ $< tests/fuzz/replay.c \
+		$(LIB_INT) $(LDLIBS)
+
+.PHONY: fuzz fuzz-build replay-build
+fuzz-build: $(FUZZ_BINS)
+replay-build: $(REPLAY_BINS)
+# The replays are unit tests.
+unit-build: $(REPLAY_BINS)
+
+fuzz: deps
+	$(Q)$(MAKE) --no-print-directory fuzz-build
+	$(Q)FUZZ_S=$(FUZZ_S) tools/fuzz.sh $(FUZZ_O) $(FUZZ_NAMES)
+
+-include $(FUZZ_LIB_OBJS:.o=.d)

@@ -8,17 +8,42 @@
 
 #define THREAD_STACK (256 * KiB)
 
+/* What a new thread needs before it calls fn: its own name (set by itself,
+ * with prctl, so that no /proc file has to be opened for it). */
+struct thread_boot {
+	void *(*fn)(void *);
+	void *arg;
+	char name[16];
+};
+
+static void *thread_main(void *p)
+{
+	struct thread_boot b = *(struct thread_boot *)p;
+
+	free(p);
+	if (b.name[0])
+		pthread_setname_np(pthread_self(), b.name);  /* best effort: a help only */
+	return b.fn(b.arg);
+}
+
 int thread_start(pthread_t *t, const char *name, void *(*fn)(void *), void *arg)
 {
+	struct thread_boot *b = calloc(1, sizeof(*b));
 	pthread_attr_t a;
 	int r;
 
+	if (!b)
+		return -ENOMEM;
+	b->fn = fn;
+	b->arg = arg;
+	if (name)
+		snprintf(b->name, sizeof(b->name), "%s", name);
 	pthread_attr_init(&a);
 	pthread_attr_setstacksize(&a, THREAD_STACK);
-	r = pthread_create(t, &a, fn, arg);
+	r = pthread_create(t, &a, thread_main, b);
 	pthread_attr_destroy(&a);
-	if (r == 0 && name)
-		pthread_setname_np(*t, name);   /* best effort: a name is a help only */
+	if (r)
+		free(b);
 	return -r;
 }
 
@@ -34,8 +59,8 @@ static enum kvmini_error_kind kind_of(int e)
 	}
 }
 
-static void fill(struct kvmini_error *err, enum kvmini_error_kind kind, const char *fmt,
-		 va_list ap)
+static void __attribute__((format(printf, 3, 0)))
+fill(struct kvmini_error *err, enum kvmini_error_kind kind, const char *fmt, va_list ap)
 {
 	if (!err)
 		return;

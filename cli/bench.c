@@ -70,6 +70,9 @@ static void usage_bench(FILE *f)
 		"                    net.ip= and net.peer= in --args change them), e.g.\n"
 		"                    ip tuntap add kvb0 mode tap; ip addr add 10.79.0.1/24 dev kvb0;\n"
 		"                    ip link set kvb0 up (default: no NIC; net prints SKIP)\n"
+		"      --no-seccomp  each VM world runs in a child process that kvmini_vm_restrict()\n"
+		"                    confines (no capabilities, no_new_privs, a seccomp\n"
+		"                    allow-list per thread); this leaves the filter out\n"
 		"  -h, --help        this text\n"
 		"\n"
 		"kvmini-native is looked for next to kvmini, or in $KVMINI_NATIVE. The mem tests\n"
@@ -243,6 +246,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "disk", required_argument, NULL, 'd' },
 		{ "net", required_argument, NULL, 'n' },
+		{ "no-seccomp", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -313,6 +317,7 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			}
 			o->has_nic = 1;
 			break;
+		case 'S': o->restrict_opts.no_seccomp = 1; break;
 		case 'h': usage_bench(stdout); return -1;
 		case ':':
 			fprintf(stderr, "kvmini: option '%s' needs a value (see kvmini bench --help)\n",

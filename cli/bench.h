@@ -52,6 +52,7 @@ struct bench_opts {
 	int has_nic;             /* --net: the VM gets nic, native net.tap=nic.tap */
 	struct kvmini_nic nic;   /* tap points into nic_buf */
 	char nic_buf[256];
+	struct kvmini_restrict restrict_opts;  /* each VM world's sandbox (--no-seccomp) */
 };
 
 /* The machine the numbers come from. */
@@ -65,6 +66,7 @@ struct bench_env {
 	char pinning[160];
 	char pages[200];
 	char guest_ram[64];
+	char sandbox[128];       /* how the VM world is confined */
 };
 
 /* One RESULT line. Strings are owned by the sample. */

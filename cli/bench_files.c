@@ -206,6 +206,7 @@ static void write_json(FILE *f, const struct files_ctx *c)
 	fprintf(f, "    \"host_is_vm\": %s,\n", e->hypervisor ? "true" : "false");
 	fprintf(f, "    \"nested\": %s,\n", e->nested ? "true" : "false");
 	json_kv(f, "pinning", e->pinning, 0);
+	json_kv(f, "sandbox", e->sandbox, 0);
 	json_kv(f, "pages", e->pages, 0);
 	json_kv(f, "guest_ram", e->guest_ram, 1);
 	fputs("  },\n  \"settings\": {\n", f);

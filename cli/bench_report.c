@@ -49,6 +49,9 @@ void bench_env_read(struct bench *b)
 		snprintf(e->kernel, sizeof(e->kernel), "%s %s %s %s", u.sysname, u.release,
 			 u.version, u.machine);
 	snprintf(e->tdp, sizeof(e->tdp), "%s", kvmini_host_tdp());
+	snprintf(e->sandbox, sizeof(e->sandbox), "VM world in a child process: no capabilities, no_new_privs, %s",
+		 b->o.restrict_opts.no_seccomp ? "no seccomp filter (--no-seccomp)"
+					       : "seccomp allow-list per thread");
 	e->nested = nested && !strcmp(nested, "1");
 	gmtime_r(&now, &tm);
 	strftime(e->date, sizeof(e->date), "%Y-%m-%dT%H:%M:%SZ", &tm);
@@ -236,6 +239,7 @@ void bench_print_table(const struct bench *b, const struct bench_group *g, size_
 	printf("  nested    %s\n", e->nested ? "yes (KVMINI_NESTED=1: inside the nested runner)"
 					     : "no");
 	printf("  pinning   %s\n", e->pinning);
+	printf("  sandbox   %s\n", e->sandbox);
 	printf("  pages     %s\n", e->pages);
 	printf("  guest     %s, %s\n", b->o.guest, e->guest_ram);
 	printf("  reps      %u measured + %u warm-up per world, interleaved; the world that "

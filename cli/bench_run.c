@@ -8,6 +8,7 @@
  * inherit this process's CPU affinity.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -244,7 +245,7 @@ static int run_native(const struct bench *b, int fd, char *why, size_t whysz)
  * The guest image in a VM of this process, serial output into fd. Returns 0,
  * or the exit status the failure calls for (KVMINI_EXIT_*) with why filled.
  */
-static int run_vm(const struct bench *b, int fd, char *why, size_t whysz)
+static int vm_world(const struct bench *b, int fd, char *why, size_t whysz)
 {
 	struct kvmini_config cfg = {
 		.kernel = b->o.guest,
@@ -275,6 +276,13 @@ static int run_vm(const struct bench *b, int fd, char *why, size_t whysz)
 		snprintf(why, whysz, "%s", err.msg);
 		return kvmini_error_status(&err);
 	}
+	/* The VM world runs as kvmini run does: no capabilities, seccomp. */
+	r = kvmini_vm_restrict(vm, &b->o.restrict_opts, &err);
+	if (r) {
+		kvmini_vm_destroy(vm);
+		snprintf(why, whysz, "%s", err.msg);
+		return kvmini_error_status(&err);
+	}
 	r = kvmini_vm_run(vm, &res);
 	kvmini_vm_destroy(vm);
 	if (r) {
@@ -287,6 +295,63 @@ static int run_vm(const struct bench *b, int fd, char *why, size_t whysz)
 	snprintf(why, whysz, "guest stopped (%s): %s", kvmini_stop_name(res.stop), res.reason);
 	r = kvmini_exit_status(&res);
 	return r == KVMINI_EXIT_GUEST ? r : KVMINI_EXIT_HOST;
+}
+
+/*
+ * One VM world in a child process of its own, which kvmini_vm_restrict()
+ * confines while this process keeps what the next runs need. The child's
+ * exit status is vm_world()'s, its reason comes back through a pipe.
+ */
+static int run_vm(const struct bench *b, int fd, char *why, size_t whysz)
+{
+	int p[2], status;
+	ssize_t n;
+	size_t got = 0;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0) {
+		snprintf(why, whysz, "pipe: %s", strerror(errno));
+		return KVMINI_EXIT_HOST;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(why, whysz, "fork: %s", strerror(errno));
+		close(p[0]);
+		close(p[1]);
+		return KVMINI_EXIT_HOST;
+	}
+	if (pid == 0) {
+		char msg[600] = "";
+		int st;
+
+		close(p[0]);
+		st = vm_world(b, fd, msg, sizeof(msg));
+		if (write(p[1], msg, strlen(msg)) < 0)
+			st = KVMINI_EXIT_HOST;
+		_exit(st);
+	}
+	close(p[1]);
+	why[0] = 0;
+	while (got + 1 < whysz && (n = read(p[0], why + got, whysz - got - 1)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		got += (size_t)n;
+	}
+	why[got] = 0;
+	close(p[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			snprintf(why, whysz, "waitpid: %s", strerror(errno));
+			return KVMINI_EXIT_HOST;
+		}
+	if (WIFSIGNALED(status)) {
+		snprintf(why, whysz, "the VM process was killed by signal %d", WTERMSIG(status));
+		return KVMINI_EXIT_HOST;
+	}
+	return WEXITSTATUS(status);
 }
 
 int bench_run_one(struct bench *b, enum bench_world w, unsigned int rep, unsigned int slot)

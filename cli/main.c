@@ -56,8 +56,13 @@ static void usage_run(FILE *f)
 		"off or reboots (see Exit status below).\n"
 		"\n"
 		"Options:\n"
-		"  -k, --kernel PATH    bzImage to boot (required)\n"
-		"  -i, --initrd PATH    initramfs to pass to the kernel (default: none)\n"
+		"  -k, --kernel PATH    the kernel (required): a Linux bzImage (boot protocol\n"
+		"                       2.12+, 64-bit) or a Multiboot 1 kernel (ELF32, ELF64\n"
+		"                       or a.out kludge)\n"
+		"  -i, --initrd PATH    initramfs to pass to the kernel (default: none);\n"
+		"                       repeatable, up to 16: a Linux kernel gets them joined\n"
+		"                       into one (concatenated cpio archives), a Multiboot\n"
+		"                       kernel one module each, in order, the path its string\n"
 		"  -c, --cmdline STR    kernel command line (default: \"console=ttyS0\")\n"
 		"  -m, --mem SIZE       guest RAM; suffix K, M, G, T, power-of-two units\n"
 		"                       (default: 256M; minimum what the kernel needs)\n"
@@ -87,6 +92,16 @@ static void usage_run(FILE *f)
 		"      --timeout SECONDS  stop a guest still running after this long, as a\n"
 		"                       guest failure (status 8; default: no limit)\n"
 		"      --kvm PATH       KVM device node (default: /dev/kvm)\n"
+		"      --user NAME      once everything is open, switch to this unprivileged\n"
+		"                       user (NAME or UID[:GID]; kvmini must be root)\n"
+		"      --chroot DIR     once everything is open, chroot to DIR (before --user)\n"
+		"      --no-seccomp     no system-call filter (for debugging). By default, once\n"
+		"                       /dev/kvm, disks, taps and vhost-net are open, kvmini\n"
+		"                       drops every capability, sets no_new_privs and lets\n"
+		"                       each thread (main, vCPU, I/O) make only the system\n"
+		"                       calls it needs; any other stops the VM, named\n"
+		"      --seccomp-probe  debug: vCPU 0 makes one call outside its allow-list at\n"
+		"                       its first port exit (the VM stops with its name)\n"
 		"  -v, --verbose        more messages on stderr (repeat for debug)\n"
 		"  -h, --help           this text\n"
 		"\n"
@@ -183,7 +198,8 @@ static int add_device(struct kvmini_config *cfg, char *arg, const struct device_
 
 static int cmd_run(int argc, char **argv)
 {
-	enum { OPT_HUGE = 256, OPT_THP, OPT_STATS, OPT_KVM, OPT_TIMEOUT };
+	enum { OPT_HUGE = 256, OPT_THP, OPT_STATS, OPT_KVM, OPT_TIMEOUT, OPT_USER, OPT_CHROOT,
+	       OPT_NO_SECCOMP, OPT_SECCOMP_PROBE };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'i' },
@@ -197,6 +213,10 @@ static int cmd_run(int argc, char **argv)
 		{ "stats", no_argument, NULL, OPT_STATS },
 		{ "kvm", required_argument, NULL, OPT_KVM },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "user", required_argument, NULL, OPT_USER },
+		{ "chroot", required_argument, NULL, OPT_CHROOT },
+		{ "no-seccomp", no_argument, NULL, OPT_NO_SECCOMP },
+		{ "seccomp-probe", no_argument, NULL, OPT_SECCOMP_PROBE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -209,6 +229,7 @@ static int cmd_run(int argc, char **argv)
 	struct kvmini_error err = { .msg = "" };
 	struct kvmini_vm *vm;
 	struct term_pump pump = { 0 };
+	struct kvmini_restrict restrict_opts = { 0 };
 	int c, stats = 0, verbose = 0, status;
 
 	optind = 1;
@@ -216,7 +237,13 @@ static int cmd_run(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":k:i:c:m:p:d:n:vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'k': cfg.kernel = optarg; break;
-		case 'i': cfg.initrd = optarg; break;
+		case 'i':
+			if (cfg.ninitrds == KVMINI_MAX_INITRDS) {
+				fprintf(stderr, "kvmini: at most %d --initrd\n", KVMINI_MAX_INITRDS);
+				return EXIT_USAGE;
+			}
+			cfg.initrds[cfg.ninitrds++] = optarg;
+			break;
 		case 'c': cfg.cmdline = optarg; break;
 		case 'm':
 			if (kvmini_parse_size(optarg, &cfg.mem_size) || cfg.mem_size == 0) {
@@ -243,6 +270,10 @@ static int cmd_run(int argc, char **argv)
 		case OPT_THP: cfg.pages = KVMINI_PAGES_SMALL; break;
 		case OPT_STATS: stats = 1; break;
 		case OPT_KVM: cfg.kvm_path = optarg; break;
+		case OPT_USER: restrict_opts.user = optarg; break;
+		case OPT_CHROOT: restrict_opts.chroot_dir = optarg; break;
+		case OPT_NO_SECCOMP: restrict_opts.no_seccomp = 1; break;
+		case OPT_SECCOMP_PROBE: restrict_opts.probe = 1; break;
 		case OPT_TIMEOUT:
 			if (parse_seconds(optarg, &cfg.timeout_ms)) {
 				fprintf(stderr, "kvmini: --timeout '%s' must be a number of seconds from 1 to 604800\n",
@@ -275,6 +306,12 @@ static int cmd_run(int argc, char **argv)
 
 	if (kvmini_vm_create(&cfg, &vm, &err)) {
 		fprintf(stderr, "kvmini: %s\n", err.msg);
+		return kvmini_error_status(&err);
+	}
+	/* Everything is open: give up what the guest does not need, before any thread starts. */
+	if (kvmini_vm_restrict(vm, &restrict_opts, &err)) {
+		fprintf(stderr, "kvmini: %s\n", err.msg);
+		kvmini_vm_destroy(vm);
 		return kvmini_error_status(&err);
 	}
 	/* A terminal is the guest's console, with the Ctrl-A escape. */

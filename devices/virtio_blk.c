@@ -22,22 +22,13 @@ struct virtio_blk_req {
 	uint16_t q;
 };
 
-/* ---- chain helpers ---- */
-
-/* Copy n readable bytes at offset off of c into dst (caller checked sizes). */
-static void chain_read(const struct virtq_chain *c, uint64_t off, void *dst, size_t n)
-{
-	struct iovec iov[HDR_BYTES];
-	unsigned int i, k = virtq_chain_iov(c, 0, c->nreadable, off, n, iov);
-	uint8_t *p = dst;
-
-	for (i = 0; i < k && i < ARRAY_SIZE(iov); i++) {
-		memcpy(p, iov[i].iov_base, iov[i].iov_len);
-		p += iov[i].iov_len;
-	}
-}
-
 /* ---- request slots ---- */
+
+/* The user_data that names r to the disk. */
+static uint64_t req_tag(const struct virtio_blk *b, const struct virtio_blk_req *r)
+{
+	return (uint64_t)(r - b->reqs);
+}
 
 static struct virtio_blk_req *req_get(struct virtio_blk *b)
 {
@@ -59,13 +50,10 @@ static void req_put(struct virtio_blk *b, struct virtio_blk_req *r)
 static void req_finish(struct virtio_blk *b, struct virtio_blk_req *r,
 		       uint8_t status, uint64_t written)
 {
-	struct virtq *vq = b->vq[r->q];
-
 	*r->status = status;
-	if (vq) {
-		if (virtq_push(vq, r->head, (uint32_t)(written + 1)) < 0)
-			vq->broken = 1;
-		b->to_notify |= 1u << r->q;
+	if (virtio_dev_queue(&b->vdev, r->q) &&
+	    virtio_dev_push(&b->vdev, r->q, r->head, (uint32_t)(written + 1)) < 0) {
+		/* the queue is broken now, and reported */
 	}
 	req_put(b, r);
 }
@@ -114,11 +102,9 @@ static int do_rw(struct virtio_blk *b, struct virtio_blk_req *r,
 	n = virtq_chain_iov(c, first, end, skip, len, r->iov);
 	r->expect = len;
 	if (in)
-		e = blk_backend_queue_readv(&b->be, r->iov, n, sector * SECTOR,
-					    (uint64_t)(r - b->reqs));
+		e = b->io.ops->readv(b->io.be, r->iov, n, sector * SECTOR, req_tag(b, r));
 	else
-		e = blk_backend_queue_writev(&b->be, r->iov, n, sector * SECTOR,
-					     (uint64_t)(r - b->reqs));
+		e = b->io.ops->writev(b->io.be, r->iov, n, sector * SECTOR, req_tag(b, r));
 	return e < 0 ? VIRTIO_BLK_S_IOERR : -1;
 }
 
@@ -135,7 +121,7 @@ static int do_dwz(struct virtio_blk *b, struct virtio_blk_req *r,
 		return VIRTIO_BLK_S_IOERR;
 	if (data > sizeof(seg))
 		return VIRTIO_BLK_S_UNSUPP;    /* max_*_seg is 1 */
-	chain_read(c, HDR_BYTES, &seg, sizeof(seg));
+	virtq_chain_read(c, HDR_BYTES, &seg, sizeof(seg));
 	sector = le64toh(seg.sector);
 	num = le32toh(seg.num_sectors);
 	flags = le32toh(seg.flags);
@@ -149,29 +135,21 @@ static int do_dwz(struct virtio_blk *b, struct virtio_blk_req *r,
 	off = sector * SECTOR;
 	len = (uint64_t)num * SECTOR;
 	if (discard)
-		e = blk_backend_queue_discard(&b->be, off, len, (uint64_t)(r - b->reqs));
+		e = b->io.ops->discard(b->io.be, off, len, req_tag(b, r));
 	else
-		e = blk_backend_queue_write_zeroes(&b->be, off, len,
-						   !!(flags & VIRTIO_BLK_DWZ_F_UNMAP),
-						   (uint64_t)(r - b->reqs));
+		e = b->io.ops->write_zeroes(b->io.be, off, len,
+					    !!(flags & VIRTIO_BLK_DWZ_F_UNMAP), req_tag(b, r));
 	return e < 0 ? VIRTIO_BLK_S_IOERR : -1;
 }
 
 /* GET_ID: copy up to 20 bytes of serial into the writable buffers. */
 static uint64_t do_get_id(const struct virtio_blk *b, const struct virtq_chain *c)
 {
-	uint64_t n = c->writable - 1, done = 0;
-	struct iovec iov[VIRTIO_BLK_ID_BYTES];
-	unsigned int i, k;
+	uint64_t n = c->writable - 1;
 
 	if (n > VIRTIO_BLK_ID_BYTES)
 		n = VIRTIO_BLK_ID_BYTES;
-	k = virtq_chain_iov(c, c->nreadable, c->nsegs, 0, n, iov);
-	for (i = 0; i < k && i < ARRAY_SIZE(iov); i++) {
-		memcpy(iov[i].iov_base, b->serial + done, iov[i].iov_len);
-		done += iov[i].iov_len;
-	}
-	return done;
+	return virtq_chain_write(c, 0, b->serial, n);
 }
 
 /* Start one popped request. Returns 0, or -EIO if the chain breaks the queue. */
@@ -184,10 +162,8 @@ static int handle_request(struct virtio_blk *b, unsigned int q,
 	uint64_t written = 0;
 	int st;
 
-	if (c->writable == 0) {
-		b->vq[q]->broken = 1;        /* nowhere to put a status */
-		return -EIO;
-	}
+	if (c->writable == 0)
+		return -EIO;                 /* nowhere to put a status */
 	r = req_get(b);
 	r->head = c->head;
 	r->q = (uint16_t)q;
@@ -197,7 +173,7 @@ static int handle_request(struct virtio_blk *b, unsigned int q,
 		req_finish(b, r, VIRTIO_BLK_S_IOERR, 0);
 		return 0;
 	}
-	chain_read(c, 0, &hdr, sizeof(hdr));
+	virtq_chain_read(c, 0, &hdr, sizeof(hdr));
 	r->type = le32toh(hdr.type);
 	switch (r->type) {
 	case VIRTIO_BLK_T_IN:
@@ -205,8 +181,7 @@ static int handle_request(struct virtio_blk *b, unsigned int q,
 		st = do_rw(b, r, c, le64toh(hdr.sector));
 		break;
 	case VIRTIO_BLK_T_FLUSH:
-		st = blk_backend_queue_flush(&b->be, (uint64_t)(r - b->reqs)) < 0 ?
-		     VIRTIO_BLK_S_IOERR : -1;
+		st = b->io.ops->flush(b->io.be, req_tag(b, r)) < 0 ? VIRTIO_BLK_S_IOERR : -1;
 		break;
 	case VIRTIO_BLK_T_GET_ID:
 		written = do_get_id(b, c);
@@ -242,7 +217,7 @@ static void on_complete(void *ctx, uint64_t user_data, int res)
 		written = res > 0 ? (uint64_t)res : 0;
 		if (written > r->expect)
 			written = r->expect;
-		/* fall through */
+		__attribute__((fallthrough));
 	case VIRTIO_BLK_T_OUT:
 		if (res < 0 || (uint64_t)res != r->expect)
 			st = VIRTIO_BLK_S_IOERR;
@@ -269,32 +244,29 @@ static void on_drop(void *ctx, uint64_t user_data, int res)
 		req_put(b, &b->reqs[user_data]);
 }
 
-/* Interrupt each queue that got completions, if its driver wants it. */
-static void signal_queues(struct virtio_blk *b)
-{
-	unsigned int q;
-
-	for (q = 0; q < b->nqueues; q++) {
-		if (!(b->to_notify & (1u << q)) || !b->vq[q])
-			continue;
-		if (virtq_needs_notify(b->vq[q]) && b->notify) {
-			b->notify(b->notify_ctx, q);
-			b->notifications++;
-		}
-	}
-	b->to_notify = 0;
-}
-
 /* Submit what the drained requests prepared, as one batch. */
 static int submit_batch(struct virtio_blk *b)
 {
-	int r;
+	int r = b->io.ops->submit(b->io.be);
 
-	if (b->be.prepared == 0)
-		return 0;
-	b->batches++;
-	r = blk_backend_submit(&b->be);
+	if (r != 0)
+		b->batches++;
 	return r < 0 ? r : 0;
+}
+
+/* One chain of a drain: start its request; stop when every slot is taken. */
+static int take_request(void *ctx, unsigned int q, struct virtq_chain *c)
+{
+	struct virtio_blk *b = ctx;
+
+	if (handle_request(b, q, c) < 0)
+		return -EIO;
+	b->requests++;
+	if (b->nfree == 0) {
+		b->throttled[q] = 1;
+		return VIRTIO_DEV_STOP;
+	}
+	return VIRTIO_DEV_NEXT;
 }
 
 /*
@@ -304,27 +276,13 @@ static int submit_batch(struct virtio_blk *b)
  */
 static int drain_queue(struct virtio_blk *b, unsigned int q)
 {
-	struct virtq *vq = b->vq[q];
-	int n = 0, r;
-
 	b->throttled[q] = 0;
-	do {
-		virtq_disable_notify(vq);
-		for (;;) {
-			if (b->nfree == 0) {
-				b->throttled[q] = 1;
-				return n;
-			}
-			r = virtq_pop(vq, b->chain);
-			if (r == 0)
-				break;
-			if (r < 0 || handle_request(b, q, b->chain) < 0)
-				return -EIO;
-			b->requests++;
-			n++;
-		}
-	} while (virtq_enable_notify(vq));
-	return n;
+	if (b->nfree == 0) {
+		virtq_disable_notify(virtio_dev_queue(&b->vdev, q));
+		b->throttled[q] = 1;
+		return 0;
+	}
+	return virtio_dev_drain(&b->vdev, q, take_request, b);
 }
 
 int virtio_blk_kick(struct virtio_blk *b, unsigned int q)
@@ -332,13 +290,13 @@ int virtio_blk_kick(struct virtio_blk *b, unsigned int q)
 	int n, r;
 
 	pthread_mutex_lock(&b->lock);
-	if (q >= b->nqueues || !b->vq[q]) {
+	if (!virtio_dev_queue(&b->vdev, q)) {
 		pthread_mutex_unlock(&b->lock);
 		return -EINVAL;
 	}
 	n = drain_queue(b, q);
 	r = submit_batch(b);
-	signal_queues(b);
+	virtio_dev_signal(&b->vdev);
 	pthread_mutex_unlock(&b->lock);
 	return n < 0 ? n : r < 0 ? r : n;
 }
@@ -349,17 +307,17 @@ int virtio_blk_complete(struct virtio_blk *b)
 	int r, ret = 0;
 
 	pthread_mutex_lock(&b->lock);
-	r = blk_backend_reap(&b->be, on_complete, b);
+	r = b->io.ops->reap(b->io.be, on_complete, b);
 	if (r < 0)
 		ret = r;
-	for (q = 0; q < b->nqueues; q++) {
-		if (b->throttled[q] && b->vq[q] && drain_queue(b, q) < 0)
+	for (q = 0; q < b->vdev.nqueues; q++) {
+		if (b->throttled[q] && virtio_dev_queue(&b->vdev, q) && drain_queue(b, q) < 0)
 			ret = -EIO;
 	}
 	r = submit_batch(b);
 	if (r < 0 && ret == 0)
 		ret = r;
-	signal_queues(b);
+	virtio_dev_signal(&b->vdev);
 	pthread_mutex_unlock(&b->lock);
 	return ret;
 }
@@ -390,27 +348,30 @@ static void build_config(struct virtio_blk *b)
 	c->capacity = htole64(b->capacity);
 	c->seg_max = htole32(VIRTIO_BLK_SEG_MAX);
 	c->blk_size = htole32(SECTOR);
-	c->num_queues = htole16((uint16_t)b->nqueues);
+	c->num_queues = htole16((uint16_t)b->vdev.nqueues);
 	c->max_discard_sectors = htole32(VIRTIO_BLK_MAX_DWZ_SECTORS);
 	c->max_discard_seg = htole32(1);
 	c->discard_sector_alignment = htole32(VIRTIO_BLK_DISCARD_ALIGN);
 	c->max_write_zeroes_sectors = htole32(VIRTIO_BLK_MAX_DWZ_SECTORS);
 	c->max_write_zeroes_seg = htole32(1);
 	c->write_zeroes_may_unmap = 1;
-
-	b->features = 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_EVENT_IDX |
-		      1ULL << VIRTIO_F_INDIRECT_DESC | 1ULL << VIRTIO_BLK_F_SEG_MAX |
-		      1ULL << VIRTIO_BLK_F_BLK_SIZE | 1ULL << VIRTIO_BLK_F_FLUSH |
-		      1ULL << VIRTIO_BLK_F_MQ;
-	if (b->readonly)
-		b->features |= 1ULL << VIRTIO_BLK_F_RO;
-	else
-		b->features |= 1ULL << VIRTIO_BLK_F_DISCARD |
-			       1ULL << VIRTIO_BLK_F_WRITE_ZEROES;
 }
 
-int virtio_blk_init(struct virtio_blk *b, const char *path, int readonly,
-		    int direct, unsigned int nqueues, struct kvmini_error *err)
+/* What the device offers: fixed, but for the read-only disk's. */
+static uint64_t offered(int readonly)
+{
+	uint64_t f = 1ULL << VIRTIO_F_VERSION_1 | 1ULL << VIRTIO_F_EVENT_IDX |
+		     1ULL << VIRTIO_F_INDIRECT_DESC | 1ULL << VIRTIO_BLK_F_SEG_MAX |
+		     1ULL << VIRTIO_BLK_F_BLK_SIZE | 1ULL << VIRTIO_BLK_F_FLUSH |
+		     1ULL << VIRTIO_BLK_F_MQ;
+
+	if (readonly)
+		return f | 1ULL << VIRTIO_BLK_F_RO;
+	return f | 1ULL << VIRTIO_BLK_F_DISCARD | 1ULL << VIRTIO_BLK_F_WRITE_ZEROES;
+}
+
+int virtio_blk_init(struct virtio_blk *b, const struct blk_io *io, const char *name,
+		    unsigned int nqueues, struct kvmini_error *err)
 {
 	unsigned int i;
 	int r;
@@ -418,19 +379,22 @@ int virtio_blk_init(struct virtio_blk *b, const char *path, int readonly,
 	memset(b, 0, sizeof(*b));
 	if (nqueues == 0 || nqueues > VIRTIO_BLK_MAX_QUEUES)
 		return set_err(err, EINVAL, "disk '%s': %u queues (must be 1 to %d)",
-			       path, nqueues, VIRTIO_BLK_MAX_QUEUES);
-	r = blk_backend_open(&b->be, path, readonly, direct, 0, err);
-	if (r < 0)
-		return r;
-	b->readonly = !!readonly;
-	b->nqueues = nqueues;
-	b->capacity = b->be.size / SECTOR;
-	b->nreqs = b->be.max_ops;
-	b->chain = malloc(sizeof(*b->chain));
+			       name, nqueues, VIRTIO_BLK_MAX_QUEUES);
+	if (!io || !io->ops || io->max_ops == 0)
+		return set_err(err, EINVAL, "disk '%s': no back end to do its I/O", name);
+	b->io = *io;
+	b->readonly = !!io->readonly;
+	b->capacity = io->size / SECTOR;
+	b->nreqs = io->max_ops;
+	r = virtio_dev_init(&b->vdev, nqueues, offered(b->readonly));
+	if (r) {
+		r = set_err(err, -r, "out of memory for disk '%s'", name);
+		goto fail;
+	}
 	b->reqs = calloc(b->nreqs, sizeof(*b->reqs));
 	b->free_reqs = calloc(b->nreqs, sizeof(*b->free_reqs));
-	if (!b->chain || !b->reqs || !b->free_reqs) {
-		r = set_err(err, ENOMEM, "out of memory for disk '%s'", path);
+	if (!b->reqs || !b->free_reqs) {
+		r = set_err(err, ENOMEM, "out of memory for disk '%s'", name);
 		goto fail;
 	}
 	for (i = 0; i < b->nreqs; i++)
@@ -438,17 +402,16 @@ int virtio_blk_init(struct virtio_blk *b, const char *path, int readonly,
 	b->nfree = b->nreqs;
 	r = pthread_mutex_init(&b->lock, NULL);
 	if (r) {
-		r = set_err(err, r, "disk '%s': cannot create a mutex", path);
+		r = set_err(err, r, "disk '%s': cannot create a mutex", name);
 		goto fail;
 	}
-	make_serial(b->serial, path);
+	make_serial(b->serial, name);
 	build_config(b);
 	return 0;
 fail:
-	free(b->chain);
+	virtio_dev_destroy(&b->vdev);
 	free(b->reqs);
 	free(b->free_reqs);
-	blk_backend_close(&b->be);
 	memset(b, 0, sizeof(*b));
 	return r;
 }
@@ -458,12 +421,11 @@ void virtio_blk_reset(struct virtio_blk *b)
 	int r;
 
 	pthread_mutex_lock(&b->lock);
-	r = blk_backend_drain(&b->be, on_drop, b);
+	r = b->io.ops->drain(b->io.be, on_drop, b);
 	if (r < 0)   /* the slots of what is lost stay taken */
 		log_errno(-r, "virtio-blk reset: cannot wait for I/O in flight");
-	memset(b->vq, 0, sizeof(b->vq));
+	virtio_dev_reset(&b->vdev);
 	memset(b->throttled, 0, sizeof(b->throttled));
-	b->to_notify = 0;
 	pthread_mutex_unlock(&b->lock);
 }
 
@@ -472,9 +434,8 @@ void virtio_blk_destroy(struct virtio_blk *b)
 	if (!b->reqs)
 		return;
 	virtio_blk_reset(b);
-	blk_backend_close(&b->be);
 	pthread_mutex_destroy(&b->lock);
-	free(b->chain);
+	virtio_dev_destroy(&b->vdev);
 	free(b->reqs);
 	free(b->free_reqs);
 	memset(b, 0, sizeof(*b));
@@ -482,42 +443,75 @@ void virtio_blk_destroy(struct virtio_blk *b)
 
 uint64_t virtio_blk_features(const struct virtio_blk *b)
 {
-	return b->features;
+	return b->vdev.features;
 }
 
 void virtio_blk_config_read(struct virtio_blk *b, uint64_t off, void *data,
 			    unsigned int len)
 {
-	const uint8_t *cfg = (const uint8_t *)&b->cfg;
-	uint8_t *out = data;
-	unsigned int i;
-
-	for (i = 0; i < len; i++)
-		out[i] = off < sizeof(b->cfg) && i < sizeof(b->cfg) - off ?
-			 cfg[off + i] : 0;
+	virtio_dev_config_read(&b->cfg, sizeof(b->cfg), off, data, len);
 }
 
-void virtio_blk_set_notifier(struct virtio_blk *b, virtio_blk_notify_fn *notify,
-			     void *ctx)
+void virtio_blk_set_irq(struct virtio_blk *b, struct virtio_irq irq)
 {
 	pthread_mutex_lock(&b->lock);
-	b->notify = notify;
-	b->notify_ctx = ctx;
+	virtio_dev_set_irq(&b->vdev, irq);
 	pthread_mutex_unlock(&b->lock);
 }
 
-int virtio_blk_queue_start(struct virtio_blk *b, unsigned int q, struct virtq *vq)
+int virtio_blk_queue_start(struct virtio_blk *b, unsigned int q, struct virtq *vq,
+			   uint64_t features)
 {
-	if (q >= b->nqueues || !vq)
+	int r;
+
+	if (virtio_dev_check_features(&b->vdev, features))
 		return -EINVAL;
 	pthread_mutex_lock(&b->lock);
-	b->vq[q] = vq;
-	b->throttled[q] = 0;
+	r = virtio_dev_queue_start(&b->vdev, q, vq, features);
+	if (r == 0)
+		b->throttled[q] = 0;
 	pthread_mutex_unlock(&b->lock);
-	return 0;
+	return r;
 }
 
 int virtio_blk_event_fd(const struct virtio_blk *b)
 {
-	return blk_backend_event_fd(&b->be);
+	return b->io.event_fd;
 }
+
+/* ---- the transport's view ---- */
+
+static uint64_t op_features(void *dev)
+{
+	return virtio_blk_features(dev);
+}
+
+static void op_config_read(void *dev, uint64_t off, void *data, unsigned int len)
+{
+	virtio_blk_config_read(dev, off, data, len);
+}
+
+static int op_queue_start(void *dev, unsigned int q, struct virtq *vq, uint64_t features)
+{
+	return virtio_blk_queue_start(dev, q, vq, features);
+}
+
+static int op_kick(void *dev, unsigned int q)
+{
+	return virtio_blk_kick(dev, q);
+}
+
+static void op_reset(void *dev)
+{
+	virtio_blk_reset(dev);
+}
+
+const struct virtio_device_ops virtio_blk_ops = {
+	.device_id = VIRTIO_ID_BLOCK,
+	.class_code = 0x018000,   /* mass storage, other */
+	.features = op_features,
+	.config_read = op_config_read,
+	.queue_start = op_queue_start,
+	.kick = op_kick,
+	.reset = op_reset,
+};

@@ -3,17 +3,13 @@
 
 #include <endian.h>
 #include <errno.h>
-#include <linux/if_tun.h>
-#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/uio.h>
-#include <unistd.h>
 
 #define HDR VIRTIO_NET_HDR_BYTES
 #define PKT_MAX (HDR + VIRTIO_NET_MAX_FRAME)
-#define BIT(n) (1ULL << (n))
+#define BIT(n) VIRTIO_DEV_BIT(n)
 #define NUM_BUFFERS_OFF 10   /* offsetof(struct virtio_net_hdr_v1, num_buffers) */
 
 /* Offload features that need the matching checksum feature. */
@@ -22,37 +18,7 @@
 #define HOST_OFFLOADS (BIT(VIRTIO_NET_F_HOST_TSO4) | BIT(VIRTIO_NET_F_HOST_TSO6) | \
 		       BIT(VIRTIO_NET_F_HOST_ECN) | BIT(VIRTIO_NET_F_HOST_UFO))
 
-_Static_assert(VIRTIO_NET_TAP_CSUM == TUN_F_CSUM && VIRTIO_NET_TAP_TSO4 == TUN_F_TSO4 &&
-	       VIRTIO_NET_TAP_TSO6 == TUN_F_TSO6 && VIRTIO_NET_TAP_ECN == TUN_F_TSO_ECN &&
-	       VIRTIO_NET_TAP_UFO == TUN_F_UFO, "tap offload bits");
-
 /* ---- set-up ---- */
-
-unsigned int virtio_net_tap_probe(int fd, int *is_tap)
-{
-	static const unsigned int extra[] = { TUN_F_TSO4, TUN_F_TSO6, TUN_F_TSO_ECN, TUN_F_UFO };
-	struct ifreq ifr;
-	unsigned int got = 0, i;
-
-	memset(&ifr, 0, sizeof(ifr));
-	if (is_tap)
-		*is_tap = 0;
-	if (ioctl(fd, TUNGETIFF, &ifr) < 0)
-		return 0;
-	if (is_tap)
-		*is_tap = 1;
-	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)TUN_F_CSUM) < 0)
-		return 0;
-	got = TUN_F_CSUM;
-	/* TSO_ECN is only accepted next to TSO4/6: probe cumulatively. */
-	for (i = 0; i < ARRAY_SIZE(extra); i++)
-		if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(got | extra[i])) == 0)
-			got |= extra[i];
-	if (ioctl(fd, TUNSETOFFLOAD, 0UL) < 0) {
-		/* the tap keeps the offloads: harmless until configure_tap */
-	}
-	return got;
-}
 
 static uint64_t offered(unsigned int off)
 {
@@ -79,23 +45,26 @@ static uint64_t offered(unsigned int off)
 	return f;
 }
 
-int virtio_net_init(struct virtio_net *n, int tap_fd, const uint8_t mac[6],
+int virtio_net_init(struct virtio_net *n, struct net_io io, const uint8_t mac[6],
 		    unsigned int offloads, struct kvmini_error *err)
 {
+	int r;
+
 	memset(n, 0, sizeof(*n));
-	n->tap_fd = tap_fd;
-	if (ioctl(tap_fd, TUNGETIFF, &(struct ifreq){ 0 }) == 0)
-		n->is_tap = 1;
+	if (!io.ops || !io.ops->recv || !io.ops->sendv)
+		return set_err(err, EINVAL, "a network device needs a host end");
+	r = virtio_dev_init(&n->vdev, VIRTIO_NET_NQUEUES, offered(offloads));
+	n->io = io;
 	n->offloads = offloads;
-	n->features = offered(offloads);
 	memcpy(n->cfg.mac, mac, 6);
 	n->cfg.status = htole16(VIRTIO_NET_S_LINK_UP);
 	n->cfg.max_virtqueue_pairs = htole16(1);
-	n->chain = malloc(sizeof(*n->chain));
+	n->first = malloc(sizeof(*n->first));
+	n->iov = calloc(VIRTQ_MAX_SEGS, sizeof(*n->iov));
 	n->pkt = malloc(PKT_MAX);
 	n->rx_heads = calloc(VIRTQ_MAX_SIZE, sizeof(*n->rx_heads));
 	n->rx_lens = calloc(VIRTQ_MAX_SIZE, sizeof(*n->rx_lens));
-	if (!n->chain || !n->pkt || !n->rx_heads || !n->rx_lens) {
+	if (r || !n->first || !n->iov || !n->pkt || !n->rx_heads || !n->rx_lens) {
 		virtio_net_destroy(n);
 		return set_err(err, ENOMEM, "out of memory for a network device");
 	}
@@ -104,11 +73,14 @@ int virtio_net_init(struct virtio_net *n, int tap_fd, const uint8_t mac[6],
 
 void virtio_net_destroy(struct virtio_net *n)
 {
-	free(n->chain);
+	virtio_dev_destroy(&n->vdev);
+	free(n->first);
+	free(n->iov);
 	free(n->pkt);
 	free(n->rx_heads);
 	free(n->rx_lens);
-	n->chain = NULL;
+	n->first = NULL;
+	n->iov = NULL;
 	n->pkt = NULL;
 	n->rx_heads = NULL;
 	n->rx_lens = NULL;
@@ -116,7 +88,7 @@ void virtio_net_destroy(struct virtio_net *n)
 
 uint64_t virtio_net_features(const struct virtio_net *n)
 {
-	return n->features;
+	return n->vdev.features;
 }
 
 int virtio_net_set_max_pairs(struct virtio_net *n, unsigned int pairs)
@@ -125,34 +97,32 @@ int virtio_net_set_max_pairs(struct virtio_net *n, unsigned int pairs)
 		return -EINVAL;
 	n->cfg.max_virtqueue_pairs = htole16((uint16_t)pairs);
 	if (pairs > 1)
-		n->features |= BIT(VIRTIO_NET_F_CTRL_VQ) | BIT(VIRTIO_NET_F_MQ);
+		n->vdev.features |= BIT(VIRTIO_NET_F_CTRL_VQ) | BIT(VIRTIO_NET_F_MQ);
 	else
-		n->features &= ~(BIT(VIRTIO_NET_F_CTRL_VQ) | BIT(VIRTIO_NET_F_MQ));
+		n->vdev.features &= ~(BIT(VIRTIO_NET_F_CTRL_VQ) | BIT(VIRTIO_NET_F_MQ));
 	return 0;
 }
 
 void virtio_net_config_read(const struct virtio_net *n, uint64_t off, void *data,
 			    unsigned int len)
 {
-	const uint8_t *cfg = (const uint8_t *)&n->cfg;
-	uint8_t *out = data;
-	unsigned int i;
-
-	for (i = 0; i < len; i++)
-		out[i] = off < sizeof(n->cfg) && i < sizeof(n->cfg) - off ? cfg[off + i] : 0;
+	virtio_dev_config_read(&n->cfg, sizeof(n->cfg), off, data, len);
 }
 
-void virtio_net_set_callbacks(struct virtio_net *n, virtio_net_notify_fn *notify,
-			      virtio_net_poll_fn *poll, void *ctx)
+void virtio_net_set_irq(struct virtio_net *n, struct virtio_irq irq)
 {
-	n->notify = notify;
+	virtio_dev_set_irq(&n->vdev, irq);
+}
+
+void virtio_net_set_poll(struct virtio_net *n, virtio_net_poll_fn *poll, void *ctx)
+{
 	n->poll = poll;
-	n->cb_ctx = ctx;
+	n->poll_ctx = ctx;
 }
 
 int virtio_net_check_features(const struct virtio_net *n, uint64_t f)
 {
-	if ((f & ~n->features) || !(f & BIT(VIRTIO_F_VERSION_1)))
+	if (virtio_dev_check_features(&n->vdev, f))
 		return -EINVAL;
 	if ((f & GUEST_OFFLOADS) && !(f & BIT(VIRTIO_NET_F_GUEST_CSUM)))
 		return -EINVAL;
@@ -163,27 +133,24 @@ int virtio_net_check_features(const struct virtio_net *n, uint64_t f)
 	return 0;
 }
 
-int virtio_net_configure_tap(struct virtio_net *n, uint64_t f)
+int virtio_net_configure_backend(struct virtio_net *n, uint64_t f)
 {
 	unsigned int off = 0;
-	int hdr = (int)HDR;
 
-	if (!n->is_tap)
+	if (!n->io.ops->configure)
 		return 0;
 	if (f & BIT(VIRTIO_NET_F_GUEST_CSUM))
-		off |= TUN_F_CSUM;
+		off |= VIRTIO_NET_TAP_CSUM;
 	if (f & BIT(VIRTIO_NET_F_GUEST_TSO4))
-		off |= TUN_F_TSO4;
+		off |= VIRTIO_NET_TAP_TSO4;
 	if (f & BIT(VIRTIO_NET_F_GUEST_TSO6))
-		off |= TUN_F_TSO6;
-	if ((f & BIT(VIRTIO_NET_F_GUEST_ECN)) && (off & (TUN_F_TSO4 | TUN_F_TSO6)))
-		off |= TUN_F_TSO_ECN;
+		off |= VIRTIO_NET_TAP_TSO6;
+	if ((f & BIT(VIRTIO_NET_F_GUEST_ECN)) &&
+	    (off & (VIRTIO_NET_TAP_TSO4 | VIRTIO_NET_TAP_TSO6)))
+		off |= VIRTIO_NET_TAP_ECN;
 	if (f & BIT(VIRTIO_NET_F_GUEST_UFO))
-		off |= TUN_F_UFO;
-	if (ioctl(n->tap_fd, TUNSETVNETHDRSZ, &hdr) < 0 ||
-	    ioctl(n->tap_fd, TUNSETOFFLOAD, (unsigned long)off) < 0)
-		return -errno;
-	return 0;
+		off |= VIRTIO_NET_TAP_UFO;
+	return n->io.ops->configure(n->io.ctx, HDR, off);
 }
 
 static void set_polling(struct virtio_net *n, int on)
@@ -192,7 +159,7 @@ static void set_polling(struct virtio_net *n, int on)
 		return;
 	n->polling = on;
 	if (n->poll)
-		n->poll(n->cb_ctx, on);
+		n->poll(n->poll_ctx, on);
 }
 
 int virtio_net_queue_start(struct virtio_net *n, unsigned int q, struct virtq *vq,
@@ -200,10 +167,10 @@ int virtio_net_queue_start(struct virtio_net *n, unsigned int q, struct virtq *v
 {
 	if (q >= VIRTIO_NET_NQUEUES || !vq || virtio_net_check_features(n, features))
 		return -EINVAL;
-	if (virtio_net_configure_tap(n, features))
+	if (virtio_net_configure_backend(n, features))
 		return -EINVAL;
-	n->acked = features;
-	n->vq[q] = vq;
+	if (virtio_dev_queue_start(&n->vdev, q, vq, features))
+		return -EINVAL;
 	if (q == VIRTIO_NET_RXQ)
 		set_polling(n, 1);
 	return 0;
@@ -211,34 +178,12 @@ int virtio_net_queue_start(struct virtio_net *n, unsigned int q, struct virtq *v
 
 void virtio_net_reset(struct virtio_net *n)
 {
-	memset(n->vq, 0, sizeof(n->vq));
+	virtio_dev_reset(&n->vdev);
 	n->pkt_pending = 0;
-	n->acked = 0;
 	set_polling(n, 0);
 }
 
-static void signal_queue(struct virtio_net *n, unsigned int q)
-{
-	if (n->vq[q] && virtq_needs_notify(n->vq[q]) && n->notify) {
-		n->notify(n->cb_ctx, q);
-		n->notifications++;
-	}
-}
-
 /* ---- receive ---- */
-
-/* Copy len bytes from src into the writable segments of c, skip bytes in. */
-static void chain_write(const struct virtq_chain *c, uint64_t skip, const uint8_t *src,
-			uint64_t len)
-{
-	struct iovec iov[VIRTQ_MAX_SEGS];
-	unsigned int i, k = virtq_chain_iov(c, c->nreadable, c->nsegs, skip, len, iov);
-
-	for (i = 0; i < k; i++) {
-		memcpy(iov[i].iov_base, src, iov[i].iov_len);
-		src += iov[i].iov_len;
-	}
-}
 
 enum { PLACED, NO_ROOM, DROPPED, BROKEN };
 
@@ -256,47 +201,34 @@ static int give_back(struct virtq *vq, unsigned int taken, int why)
  */
 static int place_packet(struct virtio_net *n, struct virtq *vq)
 {
-	int mrg = !!(n->acked & BIT(VIRTIO_NET_F_MRG_RXBUF));
-	struct virtq_seg first[HDR];
-	unsigned int nfirst = 0, taken = 0, i;
+	int mrg = !!(n->vdev.acked & BIT(VIRTIO_NET_F_MRG_RXBUF));
+	unsigned int taken = 0, i;
 	uint64_t done = 0;
 	uint16_t nbuf;
 	int r;
 
 	while (done < n->pkt_len) {
-		uint64_t room, take, skip = 0;
+		/* The first chain is kept for the header; the others are scratch. */
+		struct virtq_chain *c = taken ? n->vdev.chain : n->first;
+		uint64_t take, skip = taken ? 0 : HDR;
 
 		if (taken == vq->size)   /* bigger than the whole ring */
 			return give_back(vq, taken, DROPPED);
-		r = virtq_pop(vq, n->chain);
+		r = virtq_pop(vq, c);
 		if (r < 0)
 			return BROKEN;
 		if (r == 0)
 			return give_back(vq, taken, NO_ROOM);
-		if (n->chain->nreadable || (taken == 0 && n->chain->writable < HDR)) {
-			vq->broken = 1;    /* not a receive buffer */
-			return BROKEN;
-		}
-		room = n->chain->writable;
-		if (taken == 0) {
-			/* Keep where the header goes; fill the rest now. */
-			uint64_t need = HDR;
-
-			for (i = n->chain->nreadable; i < n->chain->nsegs && need; i++) {
-				first[nfirst] = n->chain->seg[i];
-				if (first[nfirst].len > need)
-					first[nfirst].len = (uint32_t)need;
-				need -= first[nfirst++].len;
-			}
-			skip = HDR;
-			done = HDR;
-		}
+		if (c->nreadable || c->writable < skip)
+			return BROKEN;     /* not a receive buffer */
+		if (taken == 0)
+			done = HDR;        /* the header is written at the end */
 		take = n->pkt_len - done;
-		if (take > room - skip)
-			take = room - skip;
-		chain_write(n->chain, skip, n->pkt + done, take);
+		if (take > c->writable - skip)
+			take = c->writable - skip;
+		virtq_chain_write(c, skip, n->pkt + done, take);
 		done += take;
-		n->rx_heads[taken] = n->chain->head;
+		n->rx_heads[taken] = c->head;
 		n->rx_lens[taken] = (uint32_t)(skip + take);
 		taken++;
 		if (!mrg && done < n->pkt_len)
@@ -304,21 +236,16 @@ static int place_packet(struct virtio_net *n, struct virtq *vq)
 	}
 	nbuf = htole16((uint16_t)taken);
 	memcpy(n->pkt + NUM_BUFFERS_OFF, &nbuf, sizeof(nbuf));
-	for (i = 0, done = 0; i < nfirst; i++) {
-		memcpy(first[i].host, n->pkt + done, first[i].len);
-		done += first[i].len;
-	}
+	virtq_chain_write(n->first, 0, n->pkt, HDR);
 	for (i = 0; i < taken; i++)
-		if (virtq_push(vq, n->rx_heads[i], n->rx_lens[i]) < 0) {
-			vq->broken = 1;
+		if (virtio_dev_push(&n->vdev, VIRTIO_NET_RXQ, n->rx_heads[i], n->rx_lens[i]) < 0)
 			return BROKEN;
-		}
 	return PLACED;
 }
 
 int virtio_net_rx(struct virtio_net *n)
 {
-	struct virtq *vq = n->vq[VIRTIO_NET_RXQ];
+	struct virtq *vq = virtio_dev_queue(&n->vdev, VIRTIO_NET_RXQ);
 	int delivered = 0, ret = 0, budget = VIRTIO_NET_RX_BUDGET;
 
 	if (!vq || vq->broken) {
@@ -328,12 +255,12 @@ int virtio_net_rx(struct virtio_net *n)
 	virtq_disable_notify(vq);
 	while (budget-- > 0) {
 		if (!n->pkt_pending) {
-			ssize_t got = read(n->tap_fd, n->pkt, PKT_MAX);
+			ssize_t got = n->io.ops->recv(n->io.ctx, n->pkt, PKT_MAX);
 
-			if (got < 0 && (errno == EAGAIN || errno == EINTR))
+			if (got == -EAGAIN || got == -EINTR)
 				break;          /* drained */
 			if (got <= 0) {
-				/* End of file or a dead backend: stop watching it. */
+				/* End of file or a dead host end: stop watching it. */
 				n->rx_errors++;
 				set_polling(n, 0);
 				goto out;
@@ -365,68 +292,47 @@ int virtio_net_rx(struct virtio_net *n)
 			set_polling(n, 0);
 			goto out;
 		default:
-			ret = -EIO;
+			ret = virtio_dev_break(&n->vdev, VIRTIO_NET_RXQ);
 			set_polling(n, 0);
 			goto out;
 		}
 	}
 	set_polling(n, 1);
 out:
-	signal_queue(n, VIRTIO_NET_RXQ);
+	virtio_dev_signal(&n->vdev);
 	return ret < 0 ? ret : delivered;
 }
 
 /* ---- transmit ---- */
 
-static int tx_drain(struct virtio_net *n, struct virtq *vq)
+/* One transmit chain: its readable part (header and frame) is one packet. */
+static int tx_one(void *ctx, unsigned int q, struct virtq_chain *c)
 {
-	struct iovec iov[VIRTQ_MAX_SEGS];
-	int sent = 0, r;
-	unsigned int i;
+	struct virtio_net *n = ctx;
+	unsigned int k;
 
-	do {
-		virtq_disable_notify(vq);
-		for (;;) {
-			struct virtq_chain *c = n->chain;
-
-			r = virtq_pop(vq, c);
-			if (r == 0)
-				break;
-			if (r < 0)
-				goto broken;
-			if (c->readable < HDR) {
-				vq->broken = 1;   /* no room for even the header */
-				goto broken;
-			}
-			for (i = 0; i < c->nreadable; i++)
-				iov[i] = (struct iovec){ .iov_base = c->seg[i].host,
-							 .iov_len = c->seg[i].len };
-			if (writev(n->tap_fd, iov, (int)c->nreadable) < 0) {
-				n->tx_dropped++;
-			} else {
-				n->tx_packets++;
-				n->tx_bytes += c->readable - HDR;
-				sent++;
-			}
-			if (virtq_push(vq, c->head, 0) < 0) {
-				vq->broken = 1;
-				goto broken;
-			}
-		}
-	} while (virtq_enable_notify(vq));
-	signal_queue(n, VIRTIO_NET_TXQ);
-	return sent;
-broken:
-	signal_queue(n, VIRTIO_NET_TXQ);
-	return -EIO;
+	if (c->readable < HDR)
+		return -EIO;              /* no room for even the header */
+	k = virtq_chain_iov(c, 0, c->nreadable, 0, c->readable, n->iov);
+	if (n->io.ops->sendv(n->io.ctx, n->iov, k) < 0) {
+		n->tx_dropped++;
+	} else {
+		n->tx_packets++;
+		n->tx_bytes += c->readable - HDR;
+	}
+	return virtio_dev_push(&n->vdev, q, c->head, 0) < 0 ? -EIO : VIRTIO_DEV_NEXT;
 }
 
 int virtio_net_kick(struct virtio_net *n, unsigned int q)
 {
-	if (q >= VIRTIO_NET_NQUEUES || !n->vq[q])
+	uint64_t sent = n->tx_packets;
+	int r;
+
+	if (!virtio_dev_queue(&n->vdev, q))
 		return -EINVAL;
-	if (q == VIRTIO_NET_TXQ)
-		return tx_drain(n, n->vq[q]);
-	/* New receive buffers: place what waits and watch the tap again. */
-	return virtio_net_rx(n);
+	if (q == VIRTIO_NET_RXQ)   /* new receive buffers: place what waits, watch again */
+		return virtio_net_rx(n);
+	r = virtio_dev_drain(&n->vdev, q, tx_one, n);
+	virtio_dev_signal(&n->vdev);
+	return r < 0 ? r : (int)(n->tx_packets - sent);
 }

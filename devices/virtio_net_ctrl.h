@@ -12,8 +12,9 @@
  *
  * Hostile input: every descriptor is checked by virtq_pop; a chain without
  * the two header bytes readable or without a writable byte after them
- * breaks the queue (kick returns -EIO, the transport sets
- * DEVICE_NEEDS_RESET) and nothing more is taken from it.
+ * breaks the queue (kick returns -EIO, the queue is reported through the
+ * irq's broken call and the transport sets DEVICE_NEEDS_RESET) and nothing
+ * more is taken from it.
  *
  * Locking: none inside; the caller serialises calls (the transport's lock).
  */
@@ -23,35 +24,38 @@
 #include <stdint.h>
 
 #include "base/util.h"
-#include "virtio_abi.h"
+#include "devices/virtio_dev.h"
 #include "devices/virtq.h"
+#include "virtio_abi.h"
 
 /* Make pairs queue pairs active (1..max_pairs); 0 or a negative errno. */
 typedef int virtio_net_ctrl_pairs_fn(void *ctx, unsigned int pairs);
-/* Interrupt the driver for the control queue. */
-typedef void virtio_net_ctrl_notify_fn(void *ctx);
 
 struct virtio_net_ctrl {
+	struct virtio_dev vdev;      /* one queue; interrupts */
 	unsigned int max_pairs;
 	unsigned int pairs;          /* active after the last successful set */
-	struct virtq *vq;            /* NULL until started */
-	struct virtq_chain *chain;   /* scratch for virtq_pop */
 	virtio_net_ctrl_pairs_fn *set_pairs;
-	virtio_net_ctrl_notify_fn *notify;
 	void *ctx;
 	uint64_t commands, errors;   /* answered, of which VIRTIO_NET_ERR */
 };
 
 /*
  * virtio_net_ctrl_init - a control queue for a device with max_pairs pairs
- * (1..VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MAX). Returns 0, -EINVAL or -ENOMEM.
+ * (1..VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MAX); set_pairs(ctx, n) makes a count
+ * so. Returns 0, -EINVAL or -ENOMEM.
  */
 int virtio_net_ctrl_init(struct virtio_net_ctrl *c, unsigned int max_pairs,
-			 virtio_net_ctrl_pairs_fn *set_pairs,
-			 virtio_net_ctrl_notify_fn *notify, void *ctx) MUST_CHECK;
+			 virtio_net_ctrl_pairs_fn *set_pairs, void *ctx) MUST_CHECK;
 
 /* virtio_net_ctrl_destroy - free the scratch chain. */
 void virtio_net_ctrl_destroy(struct virtio_net_ctrl *c);
+
+/*
+ * virtio_net_ctrl_set_irq - how to interrupt the driver for the control
+ * queue (the transport's irq.qbase) and report it broken.
+ */
+void virtio_net_ctrl_set_irq(struct virtio_net_ctrl *c, struct virtio_irq irq);
 
 /* virtio_net_ctrl_start - serve vq (at DRIVER_OK); one pair is active. */
 void virtio_net_ctrl_start(struct virtio_net_ctrl *c, struct virtq *vq);

@@ -22,6 +22,10 @@
 #define MSIX_TBL_OFF  0x4000
 #define MSIX_PBA_OFF  0x5000
 
+_Static_assert(MSIX_TBL_OFF + 16 * VIRTIO_PCI_MAX_VECTORS <= MSIX_PBA_OFF &&
+	       MSIX_PBA_OFF + 8 * VIRTIO_PCI_PBA_WORDS <= BAR_SIZE,
+	       "the MSI-X table and PBA fit BAR 0");
+
 /* Capability types. */
 enum { CAP_COMMON = 1, CAP_NOTIFY = 2, CAP_ISR = 3, CAP_DEVICE = 4 };
 #define PCI_CAP_ID_VNDR  0x09
@@ -104,6 +108,20 @@ static void vector_sync(struct virtio_pci *vp, unsigned int v)
 		vp->vec_bound[v] = 1;
 }
 
+/* The pending bit of vector v (v < nvec). */
+static int pending(const struct virtio_pci *vp, unsigned int v)
+{
+	return (vp->pba[v / 64] >> (v % 64)) & 1;
+}
+
+static void set_pending(struct virtio_pci *vp, unsigned int v, int on)
+{
+	if (on)
+		vp->pba[v / 64] |= 1ULL << (v % 64);
+	else
+		vp->pba[v / 64] &= ~(1ULL << (v % 64));
+}
+
 static void fire_vector(struct virtio_pci *vp, unsigned int v)
 {
 	uint64_t one = 1;
@@ -111,7 +129,7 @@ static void fire_vector(struct virtio_pci *vp, unsigned int v)
 	if (v >= vp->nvec)
 		return;
 	if (vector_masked(vp, v) || !vp->vec_bound[v]) {
-		vp->pba |= 1ULL << v;
+		set_pending(vp, v, 1);
 		return;
 	}
 	vp->interrupts++;
@@ -148,12 +166,29 @@ int virtio_pci_queue_irqfd(struct virtio_pci *vp, unsigned int q)
 
 void virtio_pci_queue_broken(struct virtio_pci *vp, unsigned int q)
 {
-	(void)q;
+	if (q < vp->nqueues)
+		vp->broken_queues |= 1ULL << q;
 	if (vp->status & VIRTIO_STATUS_DEVICE_NEEDS_RESET)
 		return;
 	vp->status |= VIRTIO_STATUS_DEVICE_NEEDS_RESET;
 	vp->config_gen++;
 	raise_irq(vp, vp->msix_config, 2);
+}
+
+static void irq_notify(void *ctx, unsigned int q)
+{
+	virtio_pci_notify(ctx, q);
+}
+
+static void irq_broken(void *ctx, unsigned int q)
+{
+	virtio_pci_queue_broken(ctx, q);
+}
+
+struct virtio_irq virtio_pci_irq(struct virtio_pci *vp, unsigned int qbase)
+{
+	return (struct virtio_irq){ .notify = irq_notify, .broken = irq_broken, .ctx = vp,
+				    .qbase = qbase };
 }
 
 /* Deliver what became pending while masked. */
@@ -162,8 +197,8 @@ static void deliver_pending(struct virtio_pci *vp)
 	unsigned int v;
 
 	for (v = 0; v < vp->nvec; v++) {
-		if ((vp->pba & (1ULL << v)) && !vector_masked(vp, v) && vp->vec_bound[v]) {
-			vp->pba &= ~(1ULL << v);
+		if (pending(vp, v) && !vector_masked(vp, v) && vp->vec_bound[v]) {
+			set_pending(vp, v, 0);
 			fire_vector(vp, v);
 		}
 	}
@@ -232,6 +267,7 @@ static void reset(struct virtio_pci *vp)
 	vp->dfselect = vp->gfselect = 0;
 	vp->queue_select = 0;
 	vp->msix_config = VIRTIO_PCI_NO_VECTOR;
+	vp->broken_queues = 0;
 	vp->config_gen++;
 	for (i = 0; i < vp->nqueues; i++) {
 		struct virtio_pci_queue *q = &vp->q[i];
@@ -418,10 +454,10 @@ static void bar_read(void *opaque, int bar, uint64_t off, void *data, unsigned i
 		vp->ops->config_read(vp->dev, off - DEVCFG_OFF, data, len);
 	} else if (off >= MSIX_TBL_OFF && off < MSIX_TBL_OFF + 16ULL * vp->nvec) {
 		msix_read(vp, off - MSIX_TBL_OFF, data, len);
-	} else if (off >= MSIX_PBA_OFF && off + len <= MSIX_PBA_OFF + 16) {
-		uint8_t pba[16] = { 0 };
+	} else if (off >= MSIX_PBA_OFF && off + len <= MSIX_PBA_OFF + sizeof(vp->pba)) {
+		uint8_t pba[sizeof(vp->pba)];   /* little-endian: bit v is byte v / 8 */
 
-		memcpy(pba, &vp->pba, sizeof(vp->pba));
+		memcpy(pba, vp->pba, sizeof(pba));
 		memcpy(data, pba + (off - MSIX_PBA_OFF), len);
 	}
 	pthread_mutex_unlock(&vp->lock);

@@ -6,11 +6,16 @@
  * irqfds, so neither a kick nor an interrupt passes through a vCPU exit.
  * No legacy interface.
  *
+ * The device behind it is a struct virtio_device_ops (devices/virtio_dev.h)
+ * and reaches its driver through virtio_pci_irq(): queue interrupts and
+ * broken queues, each by its own number.
+ *
  * Threads and locking: vCPU threads call the BAR and config handlers; the
  * I/O thread calls virtio_pci_kick_ready(). Both take vp->lock, and the
  * device ops are always called with it held, so a device sees one caller at
  * a time. A device raises a queue interrupt with virtio_pci_notify(), which
- * must be called with vp->lock held (i.e. from inside a device op).
+ * must be called with vp->lock held (i.e. from inside a device op, or
+ * between virtio_pci_lock and virtio_pci_unlock).
  */
 #ifndef KVMINI_VIRTIO_PCI_H
 #define KVMINI_VIRTIO_PCI_H
@@ -22,10 +27,14 @@
 #include "devices/irq.h"
 #include "devices/msi.h"
 #include "devices/pci.h"
+#include "devices/virtio_dev.h"
 #include "devices/virtq.h"
 
 #define VIRTIO_PCI_MAX_QUEUES 64
+/* One vector per queue and one for configuration changes. */
 #define VIRTIO_PCI_MAX_VECTORS (VIRTIO_PCI_MAX_QUEUES + 1)
+/* The pending-bit array: one bit per vector, in 64-bit words. */
+#define VIRTIO_PCI_PBA_WORDS ((VIRTIO_PCI_MAX_VECTORS + 63) / 64)
 #define VIRTIO_PCI_NO_VECTOR 0xffff
 
 /* Device status bits. */
@@ -41,21 +50,6 @@
 #define VIRTIO_F_INDIRECT_DESC_BIT 28
 #define VIRTIO_F_EVENT_IDX_BIT     29
 #define VIRTIO_F_VERSION_1_BIT     32
-
-/* What a virtio device (blk, net) provides to the transport. */
-struct virtio_device_ops {
-	uint16_t device_id;        /* virtio device type: 1 net, 2 block */
-	uint32_t class_code;       /* PCI class, e.g. 0x018000 */
-	uint64_t (*features)(void *dev);
-	void (*config_read)(void *dev, uint64_t off, void *data, unsigned int len);
-	void (*config_write)(void *dev, uint64_t off, const void *data, unsigned int len);
-	/* The driver set DRIVER_OK: queue q is live with the negotiated features. */
-	int (*queue_start)(void *dev, unsigned int q, struct virtq *vq, uint64_t features);
-	/* The driver kicked queue q (called on the I/O thread). */
-	int (*kick)(void *dev, unsigned int q);
-	/* Device reset: forget all queues; nothing may complete into them after. */
-	void (*reset)(void *dev);
-};
 
 struct virtio_pci_queue {
 	uint16_t size, max_size, msix_vector, enabled;
@@ -87,15 +81,18 @@ struct virtio_pci {
 
 	unsigned int nvec;
 	struct virtio_pci_msix table[VIRTIO_PCI_MAX_VECTORS];
-	uint64_t pba;
+	uint64_t pba[VIRTIO_PCI_PBA_WORDS];   /* bit v: vector v is pending */
 	int vec_gsi[VIRTIO_PCI_MAX_VECTORS];
 	int vec_fd[VIRTIO_PCI_MAX_VECTORS];
 	uint8_t vec_bound[VIRTIO_PCI_MAX_VECTORS]; /* vec_fd attached to vec_gsi */
 	int msix_cap;              /* config offset of the MSI-X capability */
 	uint64_t notify_addr;      /* where the doorbell ioeventfds are bound, or 0 */
 
+	uint64_t broken_queues;    /* bit q: the device found queue q broken (since reset) */
 	uint64_t interrupts, kicks_in_userspace;
 };
+
+_Static_assert(VIRTIO_PCI_MAX_QUEUES <= 64, "broken_queues has a bit per queue");
 
 /*
  * virtio_pci_init - a transport for dev with nqueues queues of up to
@@ -128,14 +125,26 @@ int virtio_pci_queue_irqfd(struct virtio_pci *vp, unsigned int q);
 /* virtio_pci_notify - raise queue q's interrupt (vp->lock held). */
 void virtio_pci_notify(struct virtio_pci *vp, unsigned int q);
 
-/* virtio_pci_lock / unlock - for device completion paths on the I/O thread. */
+/* virtio_pci_lock - take vp->lock, for device completion paths on the I/O thread. */
 void virtio_pci_lock(struct virtio_pci *vp);
+
+/* virtio_pci_unlock - release what virtio_pci_lock took. */
 void virtio_pci_unlock(struct virtio_pci *vp);
 
 /*
  * virtio_pci_queue_broken - the device found a malformed ring on queue q:
- * set DEVICE_NEEDS_RESET and raise the configuration interrupt (lock held).
+ * note it in broken_queues, set DEVICE_NEEDS_RESET and raise the
+ * configuration interrupt (lock held). Once the status says so, a call
+ * only notes its queue.
  */
 void virtio_pci_queue_broken(struct virtio_pci *vp, unsigned int q);
+
+/*
+ * virtio_pci_irq - how a device on vp reaches its driver (virtio_dev_set_irq):
+ * virtio_pci_notify and virtio_pci_queue_broken, its queue 0 being the
+ * transport's queue qbase. Both are called with vp->lock held, as the
+ * device ops and the I/O thread's completion paths are.
+ */
+struct virtio_irq virtio_pci_irq(struct virtio_pci *vp, unsigned int qbase);
 
 #endif

@@ -285,3 +285,56 @@ unsigned int virtq_chain_iov(const struct virtq_chain *c, unsigned int first,
 	}
 	return n;
 }
+
+/*
+ * Copy between the caller's buffer and segments [first, end) of c, which
+ * hold total bytes, starting off bytes in: from src into the chain, or (src
+ * NULL) from the chain to dst. Returns the bytes copied.
+ */
+static uint64_t chain_copy(const struct virtq_chain *c, unsigned int first,
+			   unsigned int end, uint64_t total, uint64_t off, uint8_t *dst,
+			   const uint8_t *src, uint64_t len)
+{
+	uint64_t done = 0, take;
+	unsigned int i;
+
+	if (off >= total)
+		return 0;
+	if (len > total - off)
+		len = total - off;
+	if (end > c->nsegs)
+		end = c->nsegs;
+	for (i = first; i < end && done < len; i++) {
+		const struct virtq_seg *s = &c->seg[i];
+		uint8_t *host = s->host;
+
+		if (off >= s->len) {
+			off -= s->len;
+			continue;
+		}
+		take = s->len - off;
+		if (take > len - done)
+			take = len - done;
+		if (src)
+			memcpy(host + off, src + done, (size_t)take);
+		else
+			memcpy(dst + done, host + off, (size_t)take);
+		done += take;
+		off = 0;
+	}
+	return done;
+}
+
+uint64_t virtq_chain_read(const struct virtq_chain *c, uint64_t off, void *dst,
+			  uint64_t len)
+{
+	return chain_copy(c, 0, c->nreadable, c->readable, off, dst, NULL, len);
+}
+
+uint64_t virtq_chain_write(const struct virtq_chain *c, uint64_t off, const void *src,
+			   uint64_t len)
+{
+	if (!src)
+		return 0;
+	return chain_copy(c, c->nreadable, c->nsegs, c->writable, off, NULL, src, len);
+}

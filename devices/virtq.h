@@ -150,6 +150,23 @@ bool virtq_enable_notify_more(struct virtq *vq);
 /* virtq_has_work - true if the driver made chains available not yet popped. */
 bool virtq_has_work(struct virtq *vq);
 
+/*
+ * virtq_chain_read - copy up to len bytes of c's device-readable part,
+ * starting off bytes into it, to dst. Returns the bytes copied: len, or
+ * fewer where the readable part ends first (0 when off is at or past its
+ * end). The chain came from virtq_pop, so every segment is inside RAM.
+ */
+uint64_t virtq_chain_read(const struct virtq_chain *c, uint64_t off, void *dst,
+			  uint64_t len);
+
+/*
+ * virtq_chain_write - copy up to len bytes from src into c's
+ * device-writable part, starting off bytes into it. Returns the bytes
+ * copied, clamped as for virtq_chain_read.
+ */
+uint64_t virtq_chain_write(const struct virtq_chain *c, uint64_t off, const void *src,
+			   uint64_t len);
+
 struct iovec;
 
 /*

@@ -28,6 +28,7 @@ extern "C" {
 #define KVMINI_MAX_DISKS 8
 #define KVMINI_MAX_NICS 8
 #define KVMINI_NIC_MAX_QUEUES 8   /* queue pairs per NIC (--net queues=N) */
+#define KVMINI_MAX_INITRDS 16     /* initrd and initrds[] together */
 
 /* Who a failure is down to, as far as kvmini can tell. */
 enum kvmini_error_kind {
@@ -88,8 +89,13 @@ struct kvmini_nic {
 
 /* Everything needed to build a VM. Zero-initialise, then set fields. */
 struct kvmini_config {
-	const char *kernel;      /* bzImage path (required) */
-	const char *initrd;      /* initramfs path, or NULL */
+	const char *kernel;      /* bzImage or Multiboot kernel path (required) */
+	const char *initrd;      /* initramfs path, or NULL (the first, if several) */
+	const char *initrds[KVMINI_MAX_INITRDS];  /* more, after initrd, in order: a
+				    Linux kernel gets them joined into one initramfs
+				    (concatenated cpio archives), a Multiboot kernel
+				    one module each, its path the module's string */
+	unsigned int ninitrds;
 	const char *cmdline;     /* kernel command line, or NULL for "" */
 	uint64_t mem_size;       /* guest RAM in bytes; 0 means 256 MiB */
 	unsigned int ncpus;      /* number of vCPUs; 0 means 1 */
@@ -180,6 +186,41 @@ KVMINI_API int kvmini_parse_disk(char *s, struct kvmini_disk *d);
  * Returns 0 or -EINVAL.
  */
 KVMINI_API int kvmini_parse_nic(char *s, struct kvmini_nic *n);
+
+/*
+ * How kvmini_vm_restrict() confines the process. Zero-initialise: the
+ * default drops every capability, sets no_new_privs and filters system calls.
+ */
+struct kvmini_restrict {
+	const char *user;        /* NULL: keep the user; else NAME or UID[:GID],
+				    switched to (no supplementary groups) after
+				    chroot_dir; root is refused */
+	const char *chroot_dir;  /* NULL: none; else chroot(2) here first */
+	int no_seccomp;          /* 1: no system-call filter (for debugging) */
+	int probe;               /* debug: vCPU 0 makes one call outside its
+				    allow-list at its first port exit, to show
+				    that a denial stops the VM with its name */
+};
+
+/*
+ * kvmini_vm_restrict - give up what a running VM does not need, for the
+ * whole process: chroot and switch user if asked, drop every capability
+ * (libcap-ng), set PR_SET_NO_NEW_PRIVS, and (unless no_seccomp) load a
+ * seccomp allow-list on every thread, to which each vCPU and I/O thread of vm
+ * adds its own narrower one when it starts. A call outside them fails, is
+ * named on stderr, and stops vm with KVMINI_STOP_ERROR.
+ *
+ * Call it once every VM of the process exists, with its devices (an
+ * experiment that adds its own devices adds them first), and before
+ * kvmini_vm_run(); call it again for each further VM (its threads get
+ * their filters, the process ones stay). Threads other than kvmini's that
+ * already exist keep their capabilities, so start them afterwards. Nothing
+ * can be opened afterwards: no new disk, tap or file. Returns 0 or a
+ * negative errno with err filled; on failure the process may be partly
+ * restricted and should not go on to run the guest.
+ */
+KVMINI_API int kvmini_vm_restrict(struct kvmini_vm *vm, const struct kvmini_restrict *r,
+				  struct kvmini_error *err);
 
 /*
  * kvmini_vm_console_input - give the guest's COM1 up to len bytes of console

@@ -22,6 +22,9 @@ tools/check-layers.sh "$O/libkvmini.a" | tee -a "$log"
 echo "== unit tests (ASan/UBSan)"
 tests/unit/run.sh "$O/san/tests/unit" | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
+echo "== fuzz inputs replayed (seed corpus and every stored crash; ASan/UBSan)"
+tests/fuzz/replay.sh "$O/san/tests/fuzz" | tee -a "$log"
+[ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 echo "== native I/O (kvmini-native blk and net on a file and a tap; no KVM)"
 tests/integration/native-io.sh | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1

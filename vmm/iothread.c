@@ -1,5 +1,6 @@
 /* iothread.c - see iothread.h. */
 #include "vmm/iothread.h"
+#include "vmm/sandbox.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -42,6 +43,11 @@ static void *loop(void *arg)
 	struct iothread *t = arg;
 	struct epoll_event evs[16];
 
+	if (sandbox_thread_enter(SANDBOX_IO)) {
+		if (t->fail)
+			t->fail(t->fail_ctx, "the I/O thread cannot load its seccomp filter");
+		return NULL;
+	}
 	for (;;) {
 		int n = epoll_wait(t->epfd, evs, 16, -1), i;
 

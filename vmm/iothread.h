@@ -22,6 +22,10 @@ struct iothread {
 	int stop_efd;
 	pthread_t thread;
 	int started;
+	/* Called on the thread if it cannot confine itself (sandbox.h); it then
+	 * handles nothing. Set before iothread_start(); NULL: just log. */
+	void (*fail)(void *ctx, const char *why);
+	void *fail_ctx;
 };
 
 /* iothread_init - create the epoll set; nothing runs until iothread_start(). */

@@ -62,7 +62,7 @@ int irqroute_init(struct irqroute *r, int vm_fd, struct kvmini_error *err)
 		return set_err(err, ENOMEM, "out of memory");
 	e = commit(r);
 	if (e)
-		return set_err(err, -e, "KVM_SET_GSI_ROUTING: %s", strerror(-e));
+		return set_err_host(err, -e, "KVM_SET_GSI_ROUTING: %s", strerror(-e));
 	return 0;
 }
 

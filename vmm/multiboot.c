@@ -16,14 +16,15 @@ _Static_assert(sizeof(struct mb_info) == 88, "Multiboot info is 88 bytes");
 _Static_assert(sizeof(struct mb_module) == 16, "Multiboot module is 16 bytes");
 _Static_assert(sizeof(struct mb_mmap_entry) == 24, "Multiboot mmap entry is 24 bytes");
 
-/* Layout of the info area at MB_INFO_ADDR. */
+/* Layout of the info area at MB_INFO_ADDR; the strings fill the rest. */
 #define OFF_INFO    0x000
+#define OFF_NAME    0x060
 #define OFF_MMAP    0x100
 #define OFF_MODS    (OFF_MMAP + MB_MMAP_MAX * sizeof(struct mb_mmap_entry))
-#define OFF_NAME    (OFF_MODS + sizeof(struct mb_module))
-#define OFF_MODSTR  (OFF_NAME + 16)
-#define INFO_USED   (OFF_MODSTR + 16)
-_Static_assert(INFO_USED <= MB_INFO_MAX, "Multiboot info area too small");
+#define OFF_STRS    (OFF_MODS + MB_MODULES_MAX * sizeof(struct mb_module))
+_Static_assert(OFF_INFO + sizeof(struct mb_info) <= OFF_NAME, "info overlaps the name");
+_Static_assert(OFF_NAME + sizeof(LOADER_NAME) <= OFF_MMAP, "name overlaps the map");
+_Static_assert(OFF_STRS + 4096 <= MB_INFO_MAX, "Multiboot info area too small");
 _Static_assert(MB_INFO_ADDR + MB_INFO_MAX <= MB_FDT_ADDR, "info overlaps FDT");
 _Static_assert(MB_CMDLINE_ADDR + MB_CMDLINE_MAX <= MB_INFO_ADDR, "cmdline overlaps info");
 
@@ -33,6 +34,23 @@ static uint32_t rd32(const uint8_t *p)
 
 	memcpy(&v, p, sizeof(v));
 	return v;
+}
+
+int multiboot_refuse_format(struct kvmini_error *err)
+{
+	return set_err(err, ENOEXEC, "%s", KVMINI_KERNEL_FORMATS_MSG);
+}
+
+int multiboot_has_header(const uint8_t *img, size_t len)
+{
+	size_t end = len < MB_HEADER_SEARCH ? len : MB_HEADER_SEARCH, o;
+
+	if (!img)
+		return 0;
+	for (o = 0; o + 12 <= end; o += MB_HEADER_ALIGN)
+		if (rd32(img + o) == MB_HEADER_MAGIC)
+			return 1;
+	return 0;
 }
 
 /* Find the header; 0 with *off set, or -ENOEXEC. */
@@ -59,6 +77,17 @@ static int find_header(const uint8_t *img, size_t len, size_t *off,
 		       MB_HEADER_SEARCH);
 }
 
+/* --- the a.out kludge: the header's address fields --- */
+
+/* The kludge's file range [*text_off, + *load_size); checked by parse_kludge. */
+static void kludge_range(const struct mb_header *h, size_t len, size_t off,
+			 uint64_t *text_off, uint64_t *load_size)
+{
+	*text_off = off - (h->header_addr - h->load_addr);
+	*load_size = h->load_end_addr ? (uint64_t)h->load_end_addr - h->load_addr
+				      : len - *text_off;
+}
+
 static int parse_kludge(const uint8_t *img, size_t len, size_t off,
 			struct multiboot_image *mi, struct kvmini_error *err)
 {
@@ -72,19 +101,19 @@ static int parse_kludge(const uint8_t *img, size_t len, size_t off,
 		return set_err(err, ENOEXEC,
 			       "Multiboot header_addr %#x and load_addr %#x do not match its file offset %#zx",
 			       h.header_addr, h.load_addr, off);
-	text_off = off - (h.header_addr - h.load_addr);
-	if (h.load_end_addr) {
-		if (h.load_end_addr <= h.load_addr)
-			return set_err(err, ENOEXEC, "Multiboot load_end_addr %#x is not above load_addr %#x",
-				       h.load_end_addr, h.load_addr);
-		load_size = (uint64_t)h.load_end_addr - h.load_addr;
-	} else {
-		load_size = len - text_off;
-	}
+	if (h.load_end_addr && h.load_end_addr <= h.load_addr)
+		return set_err(err, ENOEXEC, "Multiboot load_end_addr %#x is not above load_addr %#x",
+			       h.load_end_addr, h.load_addr);
+	kludge_range(&h, len, off, &text_off, &load_size);
 	if (load_size > len - text_off)
 		return set_err(err, ENOEXEC,
 			       "kernel is truncated: the Multiboot header asks for %llu bytes from offset %#llx, the file has %zu",
 			       (unsigned long long)load_size, (unsigned long long)text_off, len);
+	if (h.header_addr - h.load_addr >= load_size)
+		return set_err(err, ENOEXEC,
+			       "Multiboot header_addr %#x lies outside the loaded text [%#x, %#llx)",
+			       h.header_addr, h.load_addr,
+			       (unsigned long long)(h.load_addr + load_size));
 	mem_end = (uint64_t)h.load_addr + load_size;
 	if (h.bss_end_addr) {
 		if (h.bss_end_addr < mem_end)
@@ -92,94 +121,214 @@ static int parse_kludge(const uint8_t *img, size_t len, size_t off,
 				       h.bss_end_addr, (unsigned long long)mem_end);
 		mem_end = h.bss_end_addr;
 	}
+	if (mem_end > LIMIT_4G)
+		return set_err(err, ENOEXEC,
+			       "Multiboot image [%#x, %#llx) does not fit below 4 GiB",
+			       h.load_addr, (unsigned long long)mem_end);
 	if (h.entry_addr < h.load_addr || h.entry_addr >= mem_end)
 		return set_err(err, ENOEXEC, "Multiboot entry_addr %#x lies outside the image [%#x, %#llx)",
 			       h.entry_addr, h.load_addr, (unsigned long long)mem_end);
 	mi->aout_kludge = 1;
+	mi->nsegs = 1;
 	mi->load_start = h.load_addr;
 	mi->load_end = mem_end;
 	mi->entry = h.entry_addr;
 	return 0;
 }
 
-/* The ELF64 header and program header i, checked; NULL on error. */
-static int elf_check(const uint8_t *img, size_t len, Elf64_Ehdr *eh,
-		     struct kvmini_error *err)
-{
-	uint64_t ph_end;
+/* --- ELF32 and ELF64, read into one form --- */
 
-	if (len < sizeof(*eh) || memcmp(img, ELFMAG, SELFMAG))
+struct elf_file {
+	int class;              /* ELFCLASS32 or ELFCLASS64 */
+	uint64_t entry;
+	uint64_t phoff;
+	unsigned int phnum, phentsize;
+};
+
+struct elf_seg {
+	uint32_t type;
+	uint64_t offset, vaddr, paddr, filesz, memsz, align;
+};
+
+/*
+ * The ELF header of an x86 executable, its program headers inside the
+ * file: 0 and *ef, or -ENOEXEC.
+ */
+static int elf_open(const uint8_t *img, size_t len, struct elf_file *ef,
+		    struct kvmini_error *err)
+{
+	uint16_t type, machine;
+	uint64_t ph_size;
+
+	if (len < EI_NIDENT || memcmp(img, ELFMAG, SELFMAG))
 		return set_err(err, ENOEXEC,
-			       "Multiboot kernel has no address fields and is not an ELF file");
-	memcpy(eh, img, sizeof(*eh));
-	if (eh->e_ident[EI_CLASS] != ELFCLASS64 || eh->e_ident[EI_DATA] != ELFDATA2LSB ||
-	    eh->e_machine != EM_X86_64)
-		return set_err(err, ENOEXEC,
-			       "Multiboot ELF kernel is not little-endian ELF64 x86-64 (use the header's address fields)");
-	if (eh->e_type != ET_EXEC)
+			       "Multiboot kernel has no address fields (header flag bit 16) and is not an ELF file");
+	if (img[EI_DATA] != ELFDATA2LSB)
+		return set_err(err, ENOEXEC, "Multiboot ELF kernel is not little-endian");
+	memset(ef, 0, sizeof(*ef));
+	ef->class = img[EI_CLASS];
+	if (ef->class == ELFCLASS32) {
+		Elf32_Ehdr eh;
+
+		if (len < sizeof(eh))
+			return set_err(err, ENOEXEC, "ELF header is truncated (%zu bytes)", len);
+		memcpy(&eh, img, sizeof(eh));
+		type = eh.e_type;
+		machine = eh.e_machine;
+		ef->entry = eh.e_entry;
+		ef->phoff = eh.e_phoff;
+		ef->phnum = eh.e_phnum;
+		ef->phentsize = eh.e_phentsize;
+		if (machine != EM_386 && machine != EM_X86_64)
+			return set_err(err, ENOEXEC,
+				       "Multiboot ELF32 kernel is for machine %u, not x86 (EM_386 or EM_X86_64)",
+				       machine);
+		if (ef->phentsize < sizeof(Elf32_Phdr))
+			return set_err(err, ENOEXEC,
+				       "ELF program header entries are %u bytes, less than %zu",
+				       ef->phentsize, sizeof(Elf32_Phdr));
+	} else if (ef->class == ELFCLASS64) {
+		Elf64_Ehdr eh;
+
+		if (len < sizeof(eh))
+			return set_err(err, ENOEXEC, "ELF header is truncated (%zu bytes)", len);
+		memcpy(&eh, img, sizeof(eh));
+		type = eh.e_type;
+		machine = eh.e_machine;
+		ef->entry = eh.e_entry;
+		ef->phoff = eh.e_phoff;
+		ef->phnum = eh.e_phnum;
+		ef->phentsize = eh.e_phentsize;
+		if (machine != EM_X86_64)
+			return set_err(err, ENOEXEC,
+				       "Multiboot ELF64 kernel is for machine %u, not x86-64 (EM_X86_64)",
+				       machine);
+		if (ef->phentsize < sizeof(Elf64_Phdr))
+			return set_err(err, ENOEXEC,
+				       "ELF program header entries are %u bytes, less than %zu",
+				       ef->phentsize, sizeof(Elf64_Phdr));
+	} else {
+		return set_err(err, ENOEXEC, "Multiboot ELF kernel has unknown class %u (not ELF32 or ELF64)",
+			       img[EI_CLASS]);
+	}
+	if (type != ET_EXEC)
 		return set_err(err, ENOEXEC, "Multiboot ELF kernel is not an executable (e_type %u)",
-			       eh->e_type);
-	if (eh->e_phentsize != sizeof(Elf64_Phdr) || eh->e_phnum == 0)
-		return set_err(err, ENOEXEC, "Multiboot ELF kernel has no usable program headers");
-	ph_end = eh->e_phoff + (uint64_t)eh->e_phnum * sizeof(Elf64_Phdr);
-	if (eh->e_phoff > len || ph_end > len || ph_end < eh->e_phoff)
-		return set_err(err, ENOEXEC, "ELF program headers lie outside the file (truncated?)");
+			       type);
+	if (ef->phnum == 0)
+		return set_err(err, ENOEXEC, "Multiboot ELF kernel has no program headers");
+	ph_size = (uint64_t)ef->phnum * ef->phentsize;   /* < 2^32: no overflow */
+	if (ef->phoff > len || ph_size > len - ef->phoff)
+		return set_err(err, ENOEXEC,
+			       "ELF program headers (%u of %u bytes at offset %#llx) lie outside the file of %zu bytes: truncated?",
+			       ef->phnum, ef->phentsize, (unsigned long long)ef->phoff, len);
 	return 0;
 }
 
-static int phdr_get(const uint8_t *img, size_t len, const Elf64_Ehdr *eh,
-		    unsigned int i, Elf64_Phdr *ph, struct kvmini_error *err)
+/* Program header i of a file elf_open() accepted. */
+static void elf_seg_get(const uint8_t *img, const struct elf_file *ef, unsigned int i,
+			struct elf_seg *s)
 {
-	memcpy(ph, img + eh->e_phoff + (uint64_t)i * sizeof(*ph), sizeof(*ph));
-	if (ph->p_type != PT_LOAD)
-		return 0;
-	if (ph->p_filesz > ph->p_memsz)
-		return set_err(err, ENOEXEC, "ELF segment %u: file size exceeds memory size", i);
-	if (ph->p_offset > len || ph->p_filesz > len - ph->p_offset)
+	const uint8_t *p = img + ef->phoff + (uint64_t)i * ef->phentsize;
+
+	if (ef->class == ELFCLASS32) {
+		Elf32_Phdr ph;
+
+		memcpy(&ph, p, sizeof(ph));
+		*s = (struct elf_seg){ .type = ph.p_type, .offset = ph.p_offset,
+				       .vaddr = ph.p_vaddr, .paddr = ph.p_paddr,
+				       .filesz = ph.p_filesz, .memsz = ph.p_memsz,
+				       .align = ph.p_align };
+	} else {
+		Elf64_Phdr ph;
+
+		memcpy(&ph, p, sizeof(ph));
+		*s = (struct elf_seg){ .type = ph.p_type, .offset = ph.p_offset,
+				       .vaddr = ph.p_vaddr, .paddr = ph.p_paddr,
+				       .filesz = ph.p_filesz, .memsz = ph.p_memsz,
+				       .align = ph.p_align };
+	}
+}
+
+/* Checks of one PT_LOAD segment against the file and the 32-bit space. */
+static int seg_check(const struct elf_seg *s, unsigned int i, size_t len,
+		     struct kvmini_error *err)
+{
+	if (s->filesz > s->memsz)
+		return set_err(err, ENOEXEC,
+			       "ELF segment %u: file size %#llx exceeds memory size %#llx",
+			       i, (unsigned long long)s->filesz, (unsigned long long)s->memsz);
+	if (s->offset > len || s->filesz > len - s->offset)
 		return set_err(err, ENOEXEC,
 			       "ELF segment %u lies outside the file (offset %#llx, %llu bytes; file has %zu): truncated?",
-			       i, (unsigned long long)ph->p_offset,
-			       (unsigned long long)ph->p_filesz, len);
-	if (ph->p_paddr > LIMIT_4G || ph->p_memsz > LIMIT_4G - ph->p_paddr)
+			       i, (unsigned long long)s->offset,
+			       (unsigned long long)s->filesz, len);
+	if (s->paddr > LIMIT_4G || s->memsz > LIMIT_4G - s->paddr)
 		return set_err(err, ENOEXEC,
-			       "ELF segment %u at %#llx (%llu bytes) does not fit below 4 GiB",
-			       i, (unsigned long long)ph->p_paddr,
-			       (unsigned long long)ph->p_memsz);
+			       "ELF segment %u at physical %#llx (%llu bytes) does not fit below 4 GiB",
+			       i, (unsigned long long)s->paddr,
+			       (unsigned long long)s->memsz);
 	return 0;
 }
 
 static int parse_elf(const uint8_t *img, size_t len, struct multiboot_image *mi,
 		     struct kvmini_error *err)
 {
-	uint64_t lo = UINT64_MAX, hi = 0;
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
-	unsigned int i;
-	int r;
+	struct { uint64_t start, end; unsigned int idx; } seen[MB_SEGMENTS_MAX];
+	uint64_t lo = UINT64_MAX, hi = 0, entry = 0;
+	unsigned int i, j, n = 0;
+	int found = 0, r;
+	struct elf_file ef;
+	struct elf_seg s;
 
-	r = elf_check(img, len, &eh, err);
+	r = elf_open(img, len, &ef, err);
 	if (r)
 		return r;
-	for (i = 0; i < eh.e_phnum; i++) {
-		r = phdr_get(img, len, &eh, i, &ph, err);
+	for (i = 0; i < ef.phnum; i++) {
+		elf_seg_get(img, &ef, i, &s);
+		if (s.type != PT_LOAD)
+			continue;
+		r = seg_check(&s, i, len, err);
 		if (r)
 			return r;
-		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+		if (s.memsz == 0)
 			continue;
-		if (ph.p_paddr < lo)
-			lo = ph.p_paddr;
-		if (ph.p_paddr + ph.p_memsz > hi)
-			hi = ph.p_paddr + ph.p_memsz;
+		if (n == MB_SEGMENTS_MAX)
+			return set_err(err, ENOEXEC, "Multiboot ELF kernel has more than %u loadable segments",
+				       MB_SEGMENTS_MAX);
+		for (j = 0; j < n; j++)
+			if (s.paddr < seen[j].end && seen[j].start < s.paddr + s.memsz)
+				return set_err(err, ENOEXEC,
+					       "ELF segments %u and %u overlap in physical memory ([%#llx, %#llx) and [%#llx, %#llx))",
+					       seen[j].idx, i, (unsigned long long)seen[j].start,
+					       (unsigned long long)seen[j].end,
+					       (unsigned long long)s.paddr,
+					       (unsigned long long)(s.paddr + s.memsz));
+		seen[n].start = s.paddr;
+		seen[n].end = s.paddr + s.memsz;
+		seen[n].idx = i;
+		n++;
+		if (s.paddr < lo)
+			lo = s.paddr;
+		if (s.paddr + s.memsz > hi)
+			hi = s.paddr + s.memsz;
+		/* As GRUB: the first segment whose virtual range holds e_entry. */
+		if (!found && ef.entry >= s.vaddr && ef.entry - s.vaddr < s.memsz) {
+			entry = s.paddr + (ef.entry - s.vaddr);
+			found = 1;
+		}
 	}
-	if (hi == 0)
+	if (n == 0)
 		return set_err(err, ENOEXEC, "Multiboot ELF kernel has no loadable segment");
-	if (eh.e_entry >= LIMIT_4G)
-		return set_err(err, ENOEXEC, "ELF entry point %#llx is above 4 GiB",
-			       (unsigned long long)eh.e_entry);
+	if (!found)
+		return set_err(err, ENOEXEC,
+			       "ELF entry point %#llx lies in no loadable segment (no p_vaddr range holds it)",
+			       (unsigned long long)ef.entry);
 	mi->aout_kludge = 0;
+	mi->elf_class = ef.class;
+	mi->nsegs = n;
 	mi->load_start = lo;
 	mi->load_end = hi;
-	mi->entry = eh.e_entry;
+	mi->entry = entry;
 	return 0;
 }
 
@@ -208,6 +357,57 @@ int multiboot_parse(const uint8_t *img, size_t len, struct multiboot_image *mi,
 	return parse_elf(img, len, mi, err);
 }
 
+/* --- the kvmini note --- */
+
+static uint64_t note_pad(uint64_t n, uint64_t a)
+{
+	return (n + a - 1) & ~(a - 1);
+}
+
+/* 1 if the notes in [p, p + size) hold KVMINI_NOTE_NAME / KVMINI_NOTE_TYPE_FDT. */
+static int notes_have_kvmini(const uint8_t *p, uint64_t size, uint64_t align)
+{
+	static const char name[] = KVMINI_NOTE_NAME;
+	uint64_t o = 0;
+
+	while (size - o >= 12) {
+		uint64_t namesz = rd32(p + o), descsz = rd32(p + o + 4);
+		uint32_t type = rd32(p + o + 8);
+		uint64_t name_o = o + 12, desc_o;
+
+		desc_o = name_o + note_pad(namesz, align);   /* < 2^34: no overflow */
+		if (desc_o > size || descsz > size - desc_o)
+			return 0;
+		if (namesz == sizeof(name) && type == KVMINI_NOTE_TYPE_FDT &&
+		    !memcmp(p + name_o, name, sizeof(name)))
+			return 1;
+		o = desc_o + note_pad(descsz, align);
+		if (o >= size)
+			return 0;
+	}
+	return 0;
+}
+
+int multiboot_wants_fdt(const uint8_t *img, size_t len)
+{
+	struct elf_file ef;
+	struct elf_seg s;
+	unsigned int i;
+
+	if (!img || elf_open(img, len, &ef, NULL))
+		return 0;
+	for (i = 0; i < ef.phnum; i++) {
+		elf_seg_get(img, &ef, i, &s);
+		if (s.type != PT_NOTE || s.offset > len || s.filesz > len - s.offset)
+			continue;
+		if (notes_have_kvmini(img + s.offset, s.filesz, s.align == 8 ? 8 : 4))
+			return 1;
+	}
+	return 0;
+}
+
+/* --- loading --- */
+
 /* Host pointer for [gpa, gpa+size) if it is RAM at or above 1 MiB. */
 static uint8_t *kernel_area(struct guest_mem *m, uint64_t gpa, uint64_t size,
 			    struct kvmini_error *err, int *r)
@@ -229,44 +429,36 @@ static uint8_t *kernel_area(struct guest_mem *m, uint64_t gpa, uint64_t size,
 	return p;
 }
 
-static int copy_image(struct guest_mem *m, const uint8_t *img, size_t len,
-		      const struct multiboot_image *mi, struct kvmini_error *err)
+/* Copy what parse accepted; kernel_area() already passed for the whole span. */
+static void copy_image(struct guest_mem *m, const uint8_t *img, size_t len,
+		       const struct multiboot_image *mi)
 {
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
+	struct elf_file ef;
+	struct elf_seg s;
 	unsigned int i;
 	uint8_t *dst;
-	int r = 0;
 
-	dst = kernel_area(m, mi->load_start, mi->load_end - mi->load_start, err, &r);
-	if (!dst)
-		return r;
 	if (mi->aout_kludge) {
 		struct mb_header h;
 		uint64_t text_off, size;
 
 		memcpy(&h, img + mi->header_offset, sizeof(h));
-		text_off = mi->header_offset - (h.header_addr - h.load_addr);
-		size = h.load_end_addr ? (uint64_t)h.load_end_addr - h.load_addr
-				       : len - text_off;
+		kludge_range(&h, len, mi->header_offset, &text_off, &size);
+		dst = gmem_ptr(m, mi->load_start, mi->load_end - mi->load_start);
 		memcpy(dst, img + text_off, size);
 		memset(dst + size, 0, mi->load_end - mi->load_start - size);
-		return 0;
+		return;
 	}
-	memcpy(&eh, img, sizeof(eh));
-	for (i = 0; i < eh.e_phnum; i++) {
-		r = phdr_get(img, len, &eh, i, &ph, err);
-		if (r)
-			return r;
-		if (ph.p_type != PT_LOAD || ph.p_memsz == 0)
+	if (elf_open(img, len, &ef, NULL))
+		return;
+	for (i = 0; i < ef.phnum; i++) {
+		elf_seg_get(img, &ef, i, &s);
+		if (s.type != PT_LOAD || s.memsz == 0)
 			continue;
-		dst = kernel_area(m, ph.p_paddr, ph.p_memsz, err, &r);
-		if (!dst)
-			return r;
-		memcpy(dst, img + ph.p_offset, ph.p_filesz);
-		memset(dst + ph.p_filesz, 0, ph.p_memsz - ph.p_filesz);
+		dst = gmem_ptr(m, s.paddr, s.memsz);
+		memcpy(dst, img + s.offset, s.filesz);
+		memset(dst + s.filesz, 0, s.memsz - s.filesz);
 	}
-	return 0;
 }
 
 /* Fill the memory fields and map of the info from m's e820 map. */
@@ -301,15 +493,127 @@ static int build_mmap(struct guest_mem *m, struct mb_info *info, uint8_t *area,
 	return 0;
 }
 
+/* Where the modules go, worked out before anything is written. */
+struct mod_plan {
+	uint64_t base, total;        /* the non-FDT modules: [base, base + total) */
+	uint64_t strs;               /* bytes of module strings */
+	int fdt;                     /* index of the FDT module, -1 if none */
+};
+
+static int plan_modules(struct guest_mem *m, const struct multiboot_image *mi,
+			const struct multiboot_module *mods, unsigned int nmods,
+			struct mod_plan *p, struct kvmini_error *err)
+{
+	uint64_t low_end = gmem_low_end(m);
+	unsigned int i;
+
+	memset(p, 0, sizeof(*p));
+	p->fdt = -1;
+	if (nmods && !mods)
+		return set_err(err, EINVAL, "%u modules given without their list", nmods);
+	if (nmods > MB_MODULES_MAX)
+		return set_err(err, E2BIG, "%u modules given; a Multiboot kernel takes at most %u",
+			       nmods, MB_MODULES_MAX);
+	for (i = 0; i < nmods; i++) {
+		const struct multiboot_module *d = &mods[i];
+		const char *s = d->string ? d->string : "";
+
+		if (d->len && !d->data)
+			return set_err(err, EINVAL, "module %u (%s) has no contents", i, s);
+		p->strs += strlen(s) + 1;
+		if (p->strs > MB_INFO_MAX - OFF_STRS)
+			return set_err(err, E2BIG,
+				       "module strings take more than the %llu bytes of the Multiboot information area",
+				       (unsigned long long)(MB_INFO_MAX - OFF_STRS));
+		if (d->fdt) {
+			if (p->fdt >= 0)
+				return set_err(err, EINVAL, "modules %d and %u are both the device tree",
+					       p->fdt, i);
+			if (d->len > MB_FDT_MAX)
+				return set_err(err, E2BIG, "device tree is %zu bytes; the limit is %llu",
+					       d->len, (unsigned long long)MB_FDT_MAX);
+			if (!gmem_ptr(m, MB_FDT_ADDR, MB_FDT_MAX))
+				return set_err(err, EFAULT, "guest RAM does not cover the device tree area");
+			p->fdt = (int)i;
+			continue;
+		}
+		if (d->len > LIMIT_4G)
+			return set_err(err, ENOMEM, "module %u (%s) is %zu bytes, more than fits below 4 GiB",
+				       i, s, d->len);
+		p->total += ALIGN_UP((uint64_t)d->len, MB_MODULE_ALIGN);  /* < 2^39: no overflow */
+	}
+	if (p->total == 0)
+		return 0;
+	/* After the kernel, or else between 1 MiB and the kernel. */
+	p->base = ALIGN_UP(mi->load_end, MB_MODULE_ALIGN);
+	if (p->base <= low_end && p->total <= low_end - p->base && gmem_ptr(m, p->base, p->total))
+		return 0;
+	p->base = HIGH_MEM_START;
+	if (mi->load_start >= HIGH_MEM_START && p->total <= mi->load_start - HIGH_MEM_START &&
+	    gmem_ptr(m, p->base, p->total))
+		return 0;
+	return set_err(err, ENOMEM,
+		       "the kernel ([%#llx, %#llx)) and its modules (%llu KiB) do not fit in guest RAM below %llu MiB; raise --mem",
+		       (unsigned long long)mi->load_start, (unsigned long long)mi->load_end,
+		       (unsigned long long)(p->total / KiB), (unsigned long long)(low_end / MiB));
+}
+
+/* Write the modules, their list and strings planned by plan_modules(). */
+static void put_modules(struct guest_mem *m, uint8_t *area,
+			const struct multiboot_module *mods, unsigned int nmods,
+			const struct mod_plan *p, struct mb_info *info,
+			struct multiboot_boot *boot)
+{
+	uint64_t at = p->base, str = OFF_STRS;
+	unsigned int i;
+
+	for (i = 0; i < nmods; i++) {
+		const struct multiboot_module *d = &mods[i];
+		const char *s = d->string ? d->string : "";
+		size_t sl = strlen(s) + 1;
+		uint64_t start = d->fdt ? MB_FDT_ADDR : at;
+		struct mb_module rec = {
+			.mod_start = (uint32_t)start,
+			.mod_end = (uint32_t)(start + d->len),
+			.string = (uint32_t)(MB_INFO_ADDR + str),
+		};
+
+		if (d->len)
+			memcpy(gmem_ptr(m, start, d->len), d->data, d->len);
+		memcpy(area + str, s, sl);
+		str += sl;
+		memcpy(area + OFF_MODS + (size_t)i * sizeof(rec), &rec, sizeof(rec));
+		if (d->fdt) {
+			boot->fdt = rec.mod_start;
+			boot->fdt_size = (uint32_t)d->len;
+			boot->fdt_mod = (uint32_t)(MB_INFO_ADDR + OFF_MODS + i * sizeof(rec));
+		} else {
+			at += ALIGN_UP((uint64_t)d->len, MB_MODULE_ALIGN);
+		}
+	}
+	if (p->total) {
+		boot->mods_start = (uint32_t)p->base;
+		boot->mods_end = (uint32_t)(p->base + p->total);
+	}
+	boot->nmods = nmods;
+	if (nmods) {
+		info->mods_count = nmods;
+		info->mods_addr = (uint32_t)(MB_INFO_ADDR + OFF_MODS);
+		info->flags |= MB_INFO_MODS;
+	}
+}
+
 int multiboot_load(struct guest_mem *m, const uint8_t *img, size_t len,
-		   const char *cmdline, const void *fdt, size_t fdt_len,
-		   struct multiboot_boot *boot, struct kvmini_error *err)
+		   const struct multiboot_module *mods, unsigned int nmods,
+		   const char *cmdline, struct multiboot_boot *boot,
+		   struct kvmini_error *err)
 {
 	struct multiboot_image mi;
+	struct mod_plan plan;
 	struct mb_info info;
-	uint8_t *area, *cl, *fdt_dst = NULL;
+	uint8_t *area, *cl;
 	size_t cl_len;
-	int r;
+	int r = 0;
 
 	memset(boot, 0, sizeof(*boot));
 	r = multiboot_parse(img, len, &mi, err);
@@ -324,19 +628,15 @@ int multiboot_load(struct guest_mem *m, const uint8_t *img, size_t len,
 	if (cl_len >= MB_CMDLINE_MAX)
 		return set_err(err, E2BIG, "command line is %zu bytes; the limit is %llu",
 			       cl_len, (unsigned long long)MB_CMDLINE_MAX - 1);
-	if (fdt && fdt_len) {
-		if (fdt_len > MB_FDT_MAX)
-			return set_err(err, E2BIG, "device tree is %zu bytes; the limit is %llu",
-				       fdt_len, (unsigned long long)MB_FDT_MAX);
-		fdt_dst = gmem_ptr(m, MB_FDT_ADDR, fdt_len);
-		if (!fdt_dst)
-			return set_err(err, EFAULT, "guest RAM does not cover the device tree area");
-	}
-	r = copy_image(m, img, len, &mi, err);
+	if (!kernel_area(m, mi.load_start, mi.load_end - mi.load_start, err, &r))
+		return r;
+	r = plan_modules(m, &mi, mods, nmods, &plan, err);
 	if (r)
 		return r;
 
-	memset(area, 0, INFO_USED);
+	/* Everything fits: write. */
+	copy_image(m, img, len, &mi);
+	memset(area, 0, MB_INFO_MAX);
 	memset(&info, 0, sizeof(info));
 	r = build_mmap(m, &info, area, err);
 	if (r)
@@ -347,23 +647,7 @@ int multiboot_load(struct guest_mem *m, const uint8_t *img, size_t len,
 	memcpy(area + OFF_NAME, LOADER_NAME, sizeof(LOADER_NAME));
 	info.boot_loader_name = (uint32_t)(MB_INFO_ADDR + OFF_NAME);
 	info.flags |= MB_INFO_LOADER_NAME;
-	if (fdt_dst) {
-		struct mb_module mod = {
-			.mod_start = (uint32_t)MB_FDT_ADDR,
-			.mod_end = (uint32_t)(MB_FDT_ADDR + fdt_len),
-			.string = (uint32_t)(MB_INFO_ADDR + OFF_MODSTR),
-		};
-
-		memcpy(fdt_dst, fdt, fdt_len);
-		memcpy(area + OFF_MODS, &mod, sizeof(mod));
-		memcpy(area + OFF_MODSTR, KVMINI_FDT_MODULE_STRING,
-		       sizeof(KVMINI_FDT_MODULE_STRING));
-		info.mods_count = 1;
-		info.mods_addr = (uint32_t)(MB_INFO_ADDR + OFF_MODS);
-		info.flags |= MB_INFO_MODS;
-		boot->fdt = (uint32_t)MB_FDT_ADDR;
-		boot->fdt_size = (uint32_t)fdt_len;
-	}
+	put_modules(m, area, mods, nmods, &plan, &info, boot);
 	memcpy(area + OFF_INFO, &info, sizeof(info));
 
 	boot->entry = (uint32_t)mi.entry;
@@ -374,13 +658,26 @@ int multiboot_load(struct guest_mem *m, const uint8_t *img, size_t len,
 	return 0;
 }
 
+int multiboot_load_fdt(struct guest_mem *m, const uint8_t *img, size_t len,
+		       const char *cmdline, const void *fdt, size_t fdt_len,
+		       struct multiboot_boot *boot, struct kvmini_error *err)
+{
+	struct multiboot_module mod = { .data = fdt, .len = fdt_len,
+					.string = KVMINI_FDT_MODULE_STRING, .fdt = 1 };
+	unsigned int n = fdt && fdt_len ? 1 : 0;
+
+	return multiboot_load(m, img, len, n ? &mod : NULL, n, cmdline, boot, err);
+}
+
 int multiboot_replace_fdt(struct guest_mem *m, struct multiboot_boot *boot,
 			  const void *fdt, size_t fdt_len, struct kvmini_error *err)
 {
-	uint8_t *area = gmem_ptr(m, MB_INFO_ADDR, MB_INFO_MAX), *dst;
+	uint8_t *rec = NULL, *dst;
 	struct mb_module mod;
 
-	if (!boot->fdt || !fdt || !fdt_len || !area)
+	if (boot->fdt_mod)
+		rec = gmem_ptr(m, boot->fdt_mod, sizeof(mod));
+	if (!boot->fdt || !rec || !fdt || !fdt_len)
 		return set_err(err, EINVAL, "no device tree module to replace");
 	if (fdt_len > MB_FDT_MAX)
 		return set_err(err, E2BIG, "device tree is %zu bytes; the limit is %llu",
@@ -388,12 +685,12 @@ int multiboot_replace_fdt(struct guest_mem *m, struct multiboot_boot *boot,
 	dst = gmem_ptr(m, MB_FDT_ADDR, fdt_len);
 	if (!dst)
 		return set_err(err, EFAULT, "guest RAM does not cover the device tree area");
-	memcpy(&mod, area + OFF_MODS, sizeof(mod));
-	if (mod.mod_start != boot->fdt)
-		return set_err(err, EINVAL, "module 0 is not the device tree");
+	memcpy(&mod, rec, sizeof(mod));
+	if (mod.mod_start != boot->fdt || boot->fdt != MB_FDT_ADDR)
+		return set_err(err, EINVAL, "the module at %#x is not the device tree", boot->fdt_mod);
 	memcpy(dst, fdt, fdt_len);
 	mod.mod_end = (uint32_t)(MB_FDT_ADDR + fdt_len);
-	memcpy(area + OFF_MODS, &mod, sizeof(mod));
+	memcpy(rec, &mod, sizeof(mod));
 	boot->fdt_size = (uint32_t)fdt_len;
 	return 0;
 }

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include "base/log.h"
-#include "bios/layout.h"
 
 #define NET_QUEUE_SIZE 256
 #define PCI_CLASS_NETWORK_ETHERNET 0x020000
@@ -25,31 +24,15 @@ static int is_ctrl(const struct netdev *d, unsigned int q)
 	return d->npairs > 1 && q == 2 * d->npairs;
 }
 
-static int handler_add(struct netdev *d, struct netdev_handler *h)
-{
-	int r = 0;
-
-	if (!h->added && !(r = iothread_add(d->io, &h->h)))
-		h->added = 1;
-	return r;
-}
-
-static void handler_del(struct netdev *d, struct netdev_handler *h)
-{
-	if (h->added)
-		iothread_del(d->io, &h->h);
-	h->added = 0;
-}
-
 /* Watch a pair's tap exactly when its device wants it and the pair is active. */
 static void update_poll(struct netdev_pair *p)
 {
 	if (p->want_poll && p->active) {
-		if (handler_add(p->d, &p->tap))
-			log_warn("%s: cannot watch tap queue %u; its receive stops", p->d->name,
+		if (vdev_watch_add(&p->d->v, &p->tap))
+			log_warn("%s: cannot watch tap queue %u; its receive stops", p->d->v.name,
 				 p->index);
 	} else {
-		handler_del(p->d, &p->tap);
+		vdev_watch_del(&p->d->v, &p->tap);
 	}
 }
 
@@ -79,7 +62,7 @@ int netdev_set_pairs(struct netdev *d, unsigned int pairs)
 		p->active = i < pairs;
 		r = tap_queue_attach(p, p->active);
 		if (r) {
-			log_errno(-r, "%s: cannot %s tap queue %u", d->name,
+			log_errno(-r, "%s: cannot %s tap queue %u", d->v.name,
 				  p->active ? "attach" : "detach", i);
 			ret = r;
 		}
@@ -88,9 +71,9 @@ int netdev_set_pairs(struct netdev *d, unsigned int pairs)
 	if (d->active != pairs) {
 		if (d->pair_logs < PAIR_LOGS) {
 			d->pair_logs++;
-			log_info("%s: %u of %u queue pairs active", d->name, pairs, d->npairs);
+			log_info("%s: %u of %u queue pairs active", d->v.name, pairs, d->npairs);
 		} else {
-			log_debug("%s: %u of %u queue pairs active", d->name, pairs, d->npairs);
+			log_debug("%s: %u of %u queue pairs active", d->v.name, pairs, d->npairs);
 		}
 	}
 	d->active = pairs;
@@ -123,12 +106,12 @@ static int vhost_queue_start(struct netdev *d, unsigned int q, struct virtq *vq,
 	int call, r;
 
 	if (virtio_net_check_features(&p->net, features) ||
-	    virtio_net_configure_tap(&p->net, features))
+	    virtio_net_configure_backend(&p->net, features))
 		return -EINVAL;
 	if (!p->vhost_started) {
 		r = vhost_net_start(&p->vhost, features, d->mem);
 		if (r) {
-			log_errno(-r, "%s: vhost-net refused the features or memory", d->name);
+			log_errno(-r, "%s: vhost-net refused the features or memory", d->v.name);
 			return r;
 		}
 		p->vhost_started = 1;
@@ -137,13 +120,13 @@ static int vhost_queue_start(struct netdev *d, unsigned int q, struct virtq *vq,
 	if (call < 0) {
 		/* No MSI-X vector: the I/O thread turns vhost's signal into INTx. */
 		call = d->call_fd[q];
-		if ((r = handler_add(d, &d->call[q])))
+		if ((r = vdev_watch_add(&d->v, &d->call[q])))
 			return r;
 	}
 	r = vhost_net_queue_start(&p->vhost, lq, vq, virtio_pci_kick_fd(&d->vp, q), call,
 				  p->tap_fd);
 	if (r)
-		log_errno(-r, "%s: vhost-net refused queue %u", d->name, q);
+		log_errno(-r, "%s: vhost-net refused queue %u", d->v.name, q);
 	return r;
 }
 
@@ -191,11 +174,11 @@ static void ops_reset(void *dev)
 	}
 	if (d->use_vhost)
 		for (q = 0; q < d->nqueues; q++)
-			handler_del(d, &d->call[q]);
+			vdev_watch_del(&d->v, &d->call[q]);
 	if (d->ctrl_ok)
 		virtio_net_ctrl_reset(&d->ctrl);
 	if (d->npairs > 1 && netdev_set_pairs(d, 1))
-		log_warn("%s: the extra tap queues stay attached after the reset", d->name);
+		log_warn("%s: the extra tap queues stay attached after the reset", d->v.name);
 }
 
 static const struct virtio_device_ops net_ops = {
@@ -210,13 +193,6 @@ static const struct virtio_device_ops net_ops = {
 
 /* ---- callbacks from the device (lock held) ---- */
 
-static void on_notify(void *ctx, unsigned int lq)
-{
-	struct netdev_pair *p = ctx;
-
-	virtio_pci_notify(&p->d->vp, 2 * p->index + lq);
-}
-
 static void on_poll(void *ctx, int on)
 {
 	struct netdev_pair *p = ctx;
@@ -230,43 +206,36 @@ static int on_ctrl_pairs(void *ctx, unsigned int pairs)
 	return netdev_set_pairs(ctx, pairs);
 }
 
-static void on_ctrl_notify(void *ctx)
-{
-	struct netdev *d = ctx;
-
-	virtio_pci_notify(&d->vp, 2 * d->npairs);
-}
-
 /* ---- I/O thread handlers ---- */
 
-static void on_kick(void *ctx)
-{
-	struct netdev_handler *h = ctx;
-
-	virtio_pci_kick_ready(&h->d->vp, h->q);
-}
-
+/*
+ * A pair's tap is readable. A receive queue found broken is reported by
+ * the device itself, with its number, through virtio_pci_irq.
+ */
 static void on_tap(void *ctx)
 {
-	struct netdev_handler *h = ctx;
-	struct netdev *d = h->d;
+	struct vdev_watch *w = ctx;
+	struct netdev *d = w->owner;
 
 	virtio_pci_lock(&d->vp);
-	if (virtio_net_rx(&d->pair[h->q].net) == -EIO)
-		virtio_pci_queue_broken(&d->vp, 2 * h->q);
+	if (virtio_net_rx(&d->pair[w->n].net) < 0) {
+		/* broken, and reported */
+	}
 	virtio_pci_unlock(&d->vp);
 }
 
+/* vhost signalled queue w->n and there is no MSI-X vector: raise INTx. */
 static void on_call(void *ctx)
 {
-	struct netdev_handler *h = ctx;
+	struct vdev_watch *w = ctx;
+	struct netdev *d = w->owner;
 	uint64_t n;
 
-	if (read(h->d->call_fd[h->q], &n, sizeof(n)) < 0)
+	if (read(d->call_fd[w->n], &n, sizeof(n)) < 0)
 		return;
-	virtio_pci_lock(&h->d->vp);
-	virtio_pci_notify(&h->d->vp, h->q);
-	virtio_pci_unlock(&h->d->vp);
+	virtio_pci_lock(&d->vp);
+	virtio_pci_notify(&d->vp, w->n);
+	virtio_pci_unlock(&d->vp);
 }
 
 /* ---- set-up ---- */
@@ -312,7 +281,7 @@ static int open_backends(struct netdev *d, const struct kvmini_nic *nic,
 		d->pair[i].tap_fd = r;
 		d->pair[i].attached = 1;
 	}
-	snprintf(d->name, sizeof(d->name), "net %s", d->ifname);
+	snprintf(d->v.name, sizeof(d->v.name), "net %s", d->ifname);
 	return open_vhost(d, nic, err);
 }
 
@@ -323,16 +292,18 @@ static int pair_init(struct netdev *d, unsigned int i, const uint8_t mac[6],
 	struct netdev_pair *p = &d->pair[i];
 	int r;
 
-	r = virtio_net_init(&p->net, p->tap_fd, mac, offloads, err);
+	tap_backend_init(&p->tap_be, p->tap_fd);
+	r = virtio_net_init(&p->net, tap_backend_io(&p->tap_be), mac, offloads, err);
 	if (r)
 		return r;
 	p->net_ok = 1;
 	if (virtio_net_set_max_pairs(&p->net, d->npairs))
 		return set_err(err, EINVAL, "tap '%s': bad queue pair count %u", d->ifname,
 			       d->npairs);
-	virtio_net_set_callbacks(&p->net, on_notify, on_poll, p);
-	p->tap = (struct netdev_handler){ .d = d, .q = i,
-		.h = { .fd = p->tap_fd, .fn = on_tap, .ctx = &p->tap } };
+	/* The pair's rx queue is the transport's 2 * i, its tx queue 2 * i + 1. */
+	virtio_net_set_irq(&p->net, virtio_pci_irq(&d->vp, 2 * i));
+	virtio_net_set_poll(&p->net, on_poll, p);
+	vdev_watch_init(&p->tap, p->tap_fd, on_tap, d, i);
 	return 0;
 }
 
@@ -343,27 +314,23 @@ static int queue_handlers(struct netdev *d, struct kvmini_error *err)
 	int r;
 
 	for (q = 0; q < d->nqueues; q++) {
-		d->kick[q] = (struct netdev_handler){ .d = d, .q = q,
-			.h = { .fd = virtio_pci_kick_fd(&d->vp, q), .fn = on_kick,
-			       .ctx = &d->kick[q] } };
 		if (d->use_vhost && !is_ctrl(d, q)) {
 			/* vhost polls the doorbells itself. */
 			d->call_fd[q] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 			if (d->call_fd[q] < 0)
-				return set_err(err, errno, "eventfd: %s", strerror(errno));
-			d->call[q] = (struct netdev_handler){ .d = d, .q = q,
-				.h = { .fd = d->call_fd[q], .fn = on_call, .ctx = &d->call[q] } };
-		} else if ((r = handler_add(d, &d->kick[q]))) {
-			return set_err(err, -r, "tap '%s': cannot watch its queue", d->ifname);
+				return set_err_host(err, errno, "eventfd: %s", strerror(errno));
+			vdev_watch_init(&d->call[q], d->call_fd[q], on_call, d, q);
+		} else if ((r = vdev_watch_kick(&d->v, q))) {
+			return set_err_host(err, -r, "tap '%s': cannot watch its queue", d->ifname);
 		}
 	}
 	return 0;
 }
 
 int netdev_create(struct netdev *d, const struct kvmini_nic *nic, unsigned int index,
-		  const struct guest_mem *mem, struct msi_host msi, struct irq_line intx,
-		  struct pci_bus *bus, struct iothread *io, struct kvmini_error *err)
+		  const struct vdev_host *host, struct kvmini_error *err)
 {
+	char what[IFNAMSIZ + 8];
 	uint8_t mac[6];
 	unsigned int i, offloads;
 	int r;
@@ -376,8 +343,7 @@ int netdev_create(struct netdev *d, const struct kvmini_nic *nic, unsigned int i
 	}
 	for (i = 0; i < NETDEV_MAX_QUEUES; i++)
 		d->call_fd[i] = -1;
-	d->mem = mem;
-	d->io = io;
+	d->mem = host->mem;
 	if (!nic->tap)
 		return set_err(err, EINVAL, "a NIC needs a tap name (tap=NAME)");
 	if (nic->queues > KVMINI_NIC_MAX_QUEUES)
@@ -394,29 +360,24 @@ int netdev_create(struct netdev *d, const struct kvmini_nic *nic, unsigned int i
 		memcpy(mac, nic->mac, 6);
 	else
 		tap_default_mac(d->ifname, index, mac);
-	offloads = virtio_net_tap_probe(d->pair[0].tap_fd, NULL);
+	offloads = tap_probe_offloads(d->pair[0].tap_fd, NULL);
 	for (i = 0; i < d->npairs; i++)
 		if ((r = pair_init(d, i, mac, offloads, err)))
 			return r;
 	if (d->npairs > 1) {
-		r = virtio_net_ctrl_init(&d->ctrl, d->npairs, on_ctrl_pairs, on_ctrl_notify, d);
+		r = virtio_net_ctrl_init(&d->ctrl, d->npairs, on_ctrl_pairs, d);
 		if (r)
 			return set_err(err, -r, "tap '%s': no control queue: %s", d->ifname,
 				       strerror(-r));
 		d->ctrl_ok = 1;
+		/* The control queue follows the pairs' queues. */
+		virtio_net_ctrl_set_irq(&d->ctrl, virtio_pci_irq(&d->vp, 2 * d->npairs));
 	}
-	r = virtio_pci_init(&d->vp, &net_ops, d, mem, msi, intx, d->nqueues, NET_QUEUE_SIZE);
+	snprintf(what, sizeof(what), "tap '%s'", d->ifname);
+	r = vdev_create(&d->v, &d->vp, &net_ops, d, d->nqueues, NET_QUEUE_SIZE, host, "net",
+			what, err);
 	if (r)
-		return set_err(err, -r, "tap '%s': cannot create its PCI function: %s",
-			       d->ifname, strerror(-r));
-	d->vp_ok = 1;
-	r = pci_bus_add(bus, &d->vp.pci);
-	if (r < 0)
-		return set_err(err, -r, "tap '%s': no room on the PCI bus", d->ifname);
-	snprintf(d->name, sizeof(d->name), "virtio-net@%02x", r);
-	/* INTx fallback line: pin A of the slot, as the DSDT's _PRT says. */
-	d->vp.intx.irq = pci_intx_gsi((unsigned int)r, 0);
-	d->vp.pci.cfg[PCI_INTERRUPT_LINE] = (uint8_t)d->vp.intx.irq;
+		return r;
 	if ((r = queue_handlers(d, err)))
 		return r;
 	/* Until the driver sets more, only the first pair carries packets. */
@@ -427,7 +388,7 @@ int netdev_create(struct netdev *d, const struct kvmini_nic *nic, unsigned int i
 		return set_err(err, -r, "tap '%s': cannot detach its extra queues: %s",
 			       d->ifname, strerror(-r));
 	log_info("%s: tap %s, mac %02x:%02x:%02x:%02x:%02x:%02x, %s data path, %u queue pair%s",
-		 d->name, d->ifname, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
+		 d->v.name, d->ifname, mac[0], mac[1], mac[2], mac[3], mac[4], mac[5],
 		 d->use_vhost ? "vhost-net" : "userspace", d->npairs, d->npairs > 1 ? "s" : "");
 	return 0;
 }
@@ -439,21 +400,16 @@ void netdev_destroy(struct netdev *d)
 	for (i = 0; i < d->npairs; i++)
 		if (d->pair[i].vhost.fd >= 0)
 			vhost_net_close(&d->pair[i].vhost);
-	if (d->io) {
-		for (q = 0; q < d->nqueues; q++) {
-			handler_del(d, &d->kick[q]);
-			handler_del(d, &d->call[q]);
-		}
-		for (i = 0; i < d->npairs; i++)
-			handler_del(d, &d->pair[i].tap);
-	}
+	for (q = 0; q < d->nqueues; q++)
+		vdev_watch_del(&d->v, &d->call[q]);
+	for (i = 0; i < d->npairs; i++)
+		vdev_watch_del(&d->v, &d->pair[i].tap);
 	for (q = 0; q < NETDEV_MAX_QUEUES; q++) {
 		if (d->call_fd[q] >= 0)
 			close(d->call_fd[q]);
 		d->call_fd[q] = -1;
 	}
-	if (d->vp_ok)
-		virtio_pci_destroy(&d->vp);
+	vdev_destroy(&d->v);
 	if (d->ctrl_ok)
 		virtio_net_ctrl_destroy(&d->ctrl);
 	for (i = 0; i < d->npairs; i++) {
@@ -466,5 +422,5 @@ void netdev_destroy(struct netdev *d)
 		p->net_ok = 0;
 		p->tap_fd = -1;
 	}
-	d->vp_ok = d->ctrl_ok = 0;
+	d->ctrl_ok = 0;
 }

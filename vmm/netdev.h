@@ -30,24 +30,15 @@
 
 #include <net/if.h>
 
-#include "vmm/iothread.h"
-#include "kvmini.h"
-#include "devices/pci.h"
-#include "vmm/tap.h"
-#include "vmm/vhost_net.h"
 #include "devices/virtio_net.h"
 #include "devices/virtio_net_ctrl.h"
 #include "devices/virtio_pci.h"
+#include "kvmini.h"
+#include "vmm/tap.h"
+#include "vmm/vdev.h"
+#include "vmm/vhost_net.h"
 
 struct netdev;
-
-/* An I/O handler's context: which NIC, which queue. */
-struct netdev_handler {
-	struct netdev *d;
-	unsigned int q;
-	struct io_handler h;
-	int added;
-};
 
 /* Every queue of a NIC: the pairs' rx and tx, then the control queue. */
 #define NETDEV_MAX_QUEUES (2 * KVMINI_NIC_MAX_QUEUES + 1)
@@ -57,10 +48,11 @@ struct netdev_pair {
 	struct netdev *d;
 	unsigned int index;
 	int tap_fd;
+	struct tap_backend tap_be; /* the tap queue as the device's host end */
 	struct virtio_net net;     /* userspace path state of this pair only */
 	struct vhost_net vhost;    /* vhost path: this pair's /dev/vhost-net */
 	int vhost_started;
-	struct netdev_handler tap; /* q is the pair index */
+	struct vdev_watch tap;     /* n is the pair index */
 	int want_poll;             /* the device asked to watch the tap */
 	int active;                /* within the driver's active pair count */
 	int attached;              /* the tap queue is attached (multiqueue) */
@@ -75,15 +67,13 @@ struct netdev {
 	unsigned int pair_logs;    /* active-count changes logged so far */
 	struct virtio_net_ctrl ctrl;
 	struct virtio_pci vp;
+	struct vdev v;             /* doorbells, PCI slot, name */
 	int use_vhost;
 	const struct guest_mem *mem;
-	struct iothread *io;
-	struct netdev_handler kick[NETDEV_MAX_QUEUES];  /* userspace path, control queue */
-	struct netdev_handler call[NETDEV_MAX_QUEUES];  /* vhost without MSI-X */
+	struct vdev_watch call[NETDEV_MAX_QUEUES];  /* vhost without MSI-X */
 	int call_fd[NETDEV_MAX_QUEUES];
-	int ctrl_ok, vp_ok;
+	int ctrl_ok;
 	char ifname[IFNAMSIZ];
-	char name[32];
 };
 
 
@@ -97,13 +87,13 @@ int netdev_set_pairs(struct netdev *d, unsigned int pairs) MUST_CHECK;
 
 /*
  * netdev_create - open the tap, once per queue pair (and vhost-net as
- * nic->vhost says, once per pair), build
- * the device, put it on the PCI bus and register what the I/O thread
- * watches. index numbers the NIC (for a default MAC).
+ * nic->vhost says, once per pair), build the device, put it on host's PCI
+ * bus and register what the I/O thread watches. index numbers the NIC (for
+ * a default MAC). Returns 0, or a negative errno with a one-line reason in
+ * err (then netdev_destroy frees what was built).
  */
 int netdev_create(struct netdev *d, const struct kvmini_nic *nic, unsigned int index,
-		  const struct guest_mem *mem, struct msi_host msi, struct irq_line intx,
-		  struct pci_bus *bus, struct iothread *io, struct kvmini_error *err) MUST_CHECK;
+		  const struct vdev_host *host, struct kvmini_error *err) MUST_CHECK;
 
 /* netdev_destroy - stop vhost, unregister, close (the I/O thread is stopped). */
 void netdev_destroy(struct netdev *d);

@@ -7,9 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "base/util.h"
+
+_Static_assert(VIRTIO_NET_TAP_CSUM == TUN_F_CSUM && VIRTIO_NET_TAP_TSO4 == TUN_F_TSO4 &&
+	       VIRTIO_NET_TAP_TSO6 == TUN_F_TSO6 && VIRTIO_NET_TAP_ECN == TUN_F_TSO_ECN &&
+	       VIRTIO_NET_TAP_UFO == TUN_F_UFO, "tap offload bits");
 
 int tap_open(const char *tun_path, const char *name, int multi_queue,
 		    char ifname[IFNAMSIZ], struct kvmini_error *err)
@@ -74,4 +79,83 @@ void tap_default_mac(const char *name, unsigned int index, uint8_t mac[6])
 	mac[3] = (uint8_t)(h >> 16);
 	mac[4] = (uint8_t)(h >> 8);
 	mac[5] = (uint8_t)h;
+}
+
+unsigned int tap_probe_offloads(int fd, int *is_tap)
+{
+	static const unsigned int extra[] = { TUN_F_TSO4, TUN_F_TSO6, TUN_F_TSO_ECN, TUN_F_UFO };
+	struct ifreq ifr;
+	unsigned int got = 0, i;
+
+	memset(&ifr, 0, sizeof(ifr));
+	if (is_tap)
+		*is_tap = 0;
+	if (ioctl(fd, TUNGETIFF, &ifr) < 0)
+		return 0;
+	if (is_tap)
+		*is_tap = 1;
+	if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)TUN_F_CSUM) < 0)
+		return 0;
+	got = TUN_F_CSUM;
+	/* TSO_ECN is only accepted next to TSO4/6: probe cumulatively. */
+	for (i = 0; i < ARRAY_SIZE(extra); i++)
+		if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)(got | extra[i])) == 0)
+			got |= extra[i];
+	if (ioctl(fd, TUNSETOFFLOAD, 0UL) < 0) {
+		/* the tap keeps the offloads: harmless until tap_configure */
+	}
+	return got;
+}
+
+int tap_configure(int fd, unsigned int hdr_len, unsigned int offloads)
+{
+	int hdr = (int)hdr_len;
+
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0 ||
+	    ioctl(fd, TUNSETOFFLOAD, (unsigned long)offloads) < 0)
+		return -errno;
+	return 0;
+}
+
+void tap_backend_init(struct tap_backend *t, int fd)
+{
+	struct ifreq ifr;
+
+	memset(&ifr, 0, sizeof(ifr));
+	t->fd = fd;
+	t->is_tap = fd >= 0 && ioctl(fd, TUNGETIFF, &ifr) == 0;
+}
+
+static ssize_t be_recv(void *ctx, void *buf, size_t len)
+{
+	const struct tap_backend *t = ctx;
+	ssize_t n = read(t->fd, buf, len);
+
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t be_sendv(void *ctx, const struct iovec *iov, unsigned int iovcnt)
+{
+	const struct tap_backend *t = ctx;
+	ssize_t n = writev(t->fd, iov, (int)iovcnt);
+
+	return n < 0 ? -errno : n;
+}
+
+static int be_configure(void *ctx, unsigned int hdr_len, unsigned int offloads)
+{
+	const struct tap_backend *t = ctx;
+
+	return t->is_tap ? tap_configure(t->fd, hdr_len, offloads) : 0;
+}
+
+static const struct net_io_ops tap_io_ops = {
+	.recv = be_recv,
+	.sendv = be_sendv,
+	.configure = be_configure,
+};
+
+struct net_io tap_backend_io(struct tap_backend *t)
+{
+	return (struct net_io){ .ops = &tap_io_ops, .ctx = t };
 }

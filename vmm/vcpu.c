@@ -15,6 +15,7 @@
 #include "vmm/kvm.h"
 #include "bios/layout.h"
 #include "base/log.h"
+#include "vmm/sandbox.h"
 #include "vmm/vm.h"
 
 /* The signal that kicks a vCPU out of KVM_RUN; blocked outside KVM_RUN. */
@@ -76,74 +77,67 @@ static void flat_segment(struct kvm_segment *s, uint16_t sel, uint8_t type, int 
 	s->db = code ? 0 : 1;
 }
 
-/* Long mode, paging on, flat segments from boot_gdt, RIP at the entry. */
-static int setup_boot_regs(struct vcpu *v)
+/*
+ * The boot CPU's state: flat code and data segments from boot_gdt, then
+ * either long mode with paging on (long_mode) or 32-bit protected mode with
+ * paging off, and the general registers r.
+ */
+static int setup_entry_regs(struct vcpu *v, int long_mode, const struct kvm_regs *r)
 {
-	const struct bzimage_boot *b = &v->vm->boot;
 	struct kvm_sregs s;
-	struct kvm_regs r;
 
 	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
 		return -errno;
-	flat_segment(&s.cs, BOOT_CS_SELECTOR, 0xb, 1);
+	flat_segment(&s.cs, BOOT_CS_SELECTOR, 0xb, long_mode);
 	flat_segment(&s.ds, BOOT_DS_SELECTOR, 0x3, 0);
 	s.es = s.fs = s.gs = s.ss = s.ds;
-	s.tr.selector = 0;
-	s.tr.base = 0;
-	s.tr.limit = 0x67;
-	s.tr.type = 0xb;   /* busy 64-bit TSS */
-	s.tr.present = 1;
-	s.tr.s = 0;
 	s.gdt.base = BOOT_GDT_ADDR;
 	s.gdt.limit = BOOT_GDT_ENTRIES * 8 - 1;
-	s.idt.base = 0;
-	s.idt.limit = 0;
-	s.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_PG;
-	s.cr3 = BOOT_PML4_ADDR;
-	s.cr4 = CR4_PAE;
-	s.efer = EFER_LME | EFER_LMA;
+	if (long_mode) {
+		s.tr.selector = 0;
+		s.tr.base = 0;
+		s.tr.limit = 0x67;
+		s.tr.type = 0xb;   /* busy 64-bit TSS */
+		s.tr.present = 1;
+		s.tr.s = 0;
+		s.idt.base = 0;
+		s.idt.limit = 0;
+		s.cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_PG;
+		s.cr3 = BOOT_PML4_ADDR;
+		s.cr4 = CR4_PAE;
+		s.efer = EFER_LME | EFER_LMA;
+	} else {
+		s.cs.db = 1;
+		s.cr0 = CR0_PE | CR0_ET;
+		s.cr3 = 0;
+		s.cr4 = 0;
+		s.efer = 0;
+	}
 	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0)
 		return -errno;
-
-	memset(&r, 0, sizeof(r));
-	r.rflags = 0x2;
-	r.rip = b->entry;
-	r.rsi = b->zeropage;
-	r.rsp = BOOT_STACK_TOP;
-	if (ioctl(v->fd, KVM_SET_REGS, &r) < 0)
+	if (ioctl(v->fd, KVM_SET_REGS, r) < 0)
 		return -errno;
 	return 0;
+}
+
+/* Long mode, paging on, RIP at the bzImage's 64-bit entry, RSI at boot_params. */
+static int setup_boot_regs(struct vcpu *v)
+{
+	const struct bzimage_boot *b = &v->vm->boot;
+	struct kvm_regs r = { .rflags = 0x2, .rip = b->entry, .rsi = b->zeropage,
+			      .rsp = BOOT_STACK_TOP };
+
+	return setup_entry_regs(v, 1, &r);
 }
 
 /* 32-bit protected mode, paging off, as the Multiboot specification hands over. */
 static int setup_multiboot_regs(struct vcpu *v)
 {
 	const struct multiboot_boot *b = &v->vm->mb;
-	struct kvm_sregs s;
-	struct kvm_regs r;
+	struct kvm_regs r = { .rflags = 0x2, .rip = b->entry, .rax = b->magic,
+			      .rbx = b->info };
 
-	if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
-		return -errno;
-	flat_segment(&s.cs, BOOT_CS_SELECTOR, 0xb, 0);
-	s.cs.db = 1;
-	flat_segment(&s.ds, BOOT_DS_SELECTOR, 0x3, 0);
-	s.es = s.fs = s.gs = s.ss = s.ds;
-	s.gdt.base = BOOT_GDT_ADDR;
-	s.gdt.limit = BOOT_GDT_ENTRIES * 8 - 1;
-	s.cr0 = CR0_PE | CR0_ET;
-	s.cr3 = 0;
-	s.cr4 = 0;
-	s.efer = 0;
-	if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0)
-		return -errno;
-	memset(&r, 0, sizeof(r));
-	r.rflags = 0x2;
-	r.rip = b->entry;
-	r.rax = b->magic;
-	r.rbx = b->info;
-	if (ioctl(v->fd, KVM_SET_REGS, &r) < 0)
-		return -errno;
-	return 0;
+	return setup_entry_regs(v, 0, &r);
 }
 
 int vcpu_create(struct kvmini_vm *vm, struct vcpu *v, unsigned int id,
@@ -158,41 +152,54 @@ int vcpu_create(struct kvmini_vm *vm, struct vcpu *v, unsigned int id,
 	v->stats_fd = -1;
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
 	if (v->fd < 0)
-		return set_err(err, errno, "cannot create vCPU %u: %s", id, strerror(errno));
+		return set_err_host(err, errno, "cannot create vCPU %u: %s", id, strerror(errno));
 	sz = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (sz < (int)sizeof(struct kvm_run))
-		return set_err(err, EINVAL, "KVM_GET_VCPU_MMAP_SIZE failed");
+		return set_err_host(err, EINVAL, "KVM_GET_VCPU_MMAP_SIZE failed");
 	v->run_size = (size_t)sz;
 	v->run = mmap(NULL, v->run_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 	if (v->run == MAP_FAILED) {
 		v->run = NULL;
-		return set_err(err, errno, "cannot map vCPU %u run area: %s", id, strerror(errno));
+		return set_err_host(err, errno, "cannot map vCPU %u run area: %s", id, strerror(errno));
 	}
 	c = cpuid_for_vcpu(vm->cpuid, id, vm->ncpus);
 	if (!c)
-		return set_err(err, ENOMEM, "out of memory");
+		return set_err_host(err, ENOMEM, "out of memory");
 	r = ioctl(v->fd, KVM_SET_CPUID2, c) < 0 ? -errno : 0;
 	free(c);
 	if (r)
-		return set_err(err, -r, "KVM_SET_CPUID2 on vCPU %u: %s", id, strerror(-r));
+		return set_err_host(err, -r, "KVM_SET_CPUID2 on vCPU %u: %s", id, strerror(-r));
 	r = setup_lapic(v);
 	if (r)
-		return set_err(err, -r, "cannot set up the local APIC of vCPU %u: %s", id, strerror(-r));
+		return set_err_host(err, -r, "cannot set up the local APIC of vCPU %u: %s", id, strerror(-r));
 	if (id == 0) {
 		r = vm->multiboot ? setup_multiboot_regs(v) : setup_boot_regs(v);
 		if (r)
-			return set_err(err, -r, "cannot set boot registers: %s", strerror(-r));
+			return set_err_host(err, -r, "cannot set boot registers: %s", strerror(-r));
 	}
 	r = kvm_stat_open(v->fd, "exits", &v->exits_offset);
 	v->stats_fd = r >= 0 ? r : -1;
 	return 0;
 }
 
+/*
+ * Port I/O and MMIO exits go to the bus the device is on. A guest access to
+ * a virtio register, from the KVM_RUN loop in vcpu_thread(): handle_exit()
+ * -> handle_mmio() -> iobus_access() (the bus's rwlock, taken for read only
+ * around the lookup) -> the BAR's range handler in devices/pci.c -> the
+ * device's bar_read/bar_write: five calls, one bus lock.
+ */
 static void handle_io(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	uint8_t *data = (uint8_t *)run + run->io.data_offset;
 	uint32_t i;
+
+	/* kvmini_restrict.probe: one call outside the allow-list, once. */
+	if (v->vm->sandbox_probe && v->id == 0) {
+		v->vm->sandbox_probe = 0;
+		sandbox_probe();
+	}
 
 	v->io_exits++;
 	for (i = 0; i < run->io.count; i++, data += run->io.size)
@@ -255,12 +262,12 @@ static int handle_exit(struct vcpu *v)
 		vm_request_stop(vm, KVMINI_STOP_ERROR, "vCPU %u halted with no irqchip", v->id);
 		return 1;
 	case KVM_EXIT_FAIL_ENTRY:
-		vm_request_stop(vm, KVMINI_STOP_ERROR,
+		vm_request_stop(vm, KVMINI_STOP_GUEST_ERROR,
 				"vCPU %u: VM entry failed (hardware reason 0x%llx)", v->id,
 				(unsigned long long)run->fail_entry.hardware_entry_failure_reason);
 		return 1;
 	case KVM_EXIT_INTERNAL_ERROR:
-		vm_request_stop(vm, KVMINI_STOP_ERROR,
+		vm_request_stop(vm, KVMINI_STOP_GUEST_ERROR,
 				"vCPU %u: KVM internal error, suberror %u", v->id,
 				run->internal.suberror);
 		return 1;
@@ -276,6 +283,10 @@ static void *vcpu_thread(void *arg)
 	struct vcpu *v = arg;
 	struct kvmini_vm *vm = v->vm;
 
+	if (sandbox_thread_enter(SANDBOX_VCPU)) {
+		vm_request_stop(vm, KVMINI_STOP_ERROR, "vCPU %u cannot load its seccomp filter", v->id);
+		return NULL;
+	}
 	while (!atomic_load(&vm->stopping)) {
 		int r = ioctl(v->fd, KVM_RUN, 0);
 

@@ -22,6 +22,7 @@
 #include "vmm/kvm.h"
 #include "bios/layout.h"
 #include "base/log.h"
+#include "vmm/sandbox.h"
 #include "vmm/vm.h"
 
 #define DEFAULT_MEM      (256 * MiB)
@@ -111,11 +112,11 @@ static int check_config(const struct kvmini_config *cfg, uint64_t *mem,
 	return 0;
 }
 
-static int is_multiboot(const struct mapped_file *k)
+/* The boot sector and "HdrS" signatures: the file means to be a bzImage. */
+static int bzimage_signature(const uint8_t *img, size_t len)
 {
-	struct multiboot_image mi;
-
-	return multiboot_parse(k->data, k->len, &mi, NULL) == 0;
+	return len >= 0x206 && img[0x1fe] == 0x55 && img[0x1ff] == 0xaa &&
+	       !memcmp(img + 0x202, "HdrS", 4);
 }
 
 /* The device tree a Multiboot guest boots with; pci NULL leaves /pci out. */
@@ -131,20 +132,33 @@ static int build_fdt(const struct kvmini_vm *vm, const struct kvmini_config *cfg
 }
 
 /*
- * A Multiboot kernel (e.g. guest/) gets its boot information as an FDT
- * module; /pci joins it once the devices exist (add_devices_to_fdt).
+ * A Multiboot kernel: each --initrd a module, in order, its file name the
+ * string; kvmini's own guest (guest/, marked by its ELF note) also gets the
+ * FDT as the last module, /pci joining it once the devices exist
+ * (add_devices_to_fdt).
  */
 static int load_multiboot(struct kvmini_vm *vm, const struct kvmini_config *cfg,
-			  const struct mapped_file *k, struct kvmini_error *err)
+			  const struct mapped_file *k, const struct initrd_set *initrds,
+			  struct kvmini_error *err)
 {
+	struct multiboot_module mods[KVMINI_MAX_INITRDS + 1];
+	unsigned int n = 0, i;
 	void *fdt = NULL;
 	size_t fdt_len = 0;
 	int r;
 
-	r = build_fdt(vm, cfg, NULL, &fdt, &fdt_len, err);
-	if (r)
-		return r;
-	r = multiboot_load(&vm->mem, k->data, k->len, cfg->cmdline, fdt, fdt_len, &vm->mb, err);
+	for (i = 0; i < initrds->n; i++)
+		mods[n++] = (struct multiboot_module){ .data = initrds->f[i].data,
+						       .len = initrds->f[i].len,
+						       .string = initrds->path[i] };
+	if (multiboot_wants_fdt(k->data, k->len)) {
+		r = build_fdt(vm, cfg, NULL, &fdt, &fdt_len, err);
+		if (r)
+			return r;
+		mods[n++] = (struct multiboot_module){ .data = fdt, .len = fdt_len,
+						       .string = KVMINI_FDT_MODULE_STRING, .fdt = 1 };
+	}
+	r = multiboot_load(&vm->mem, k->data, k->len, mods, n, cfg->cmdline, &vm->mb, err);
 	free(fdt);
 	if (!r)
 		vm->multiboot = 1;
@@ -177,7 +191,10 @@ static int add_devices_to_fdt(struct kvmini_vm *vm, const struct kvmini_config *
 static int load_guest(struct kvmini_vm *vm, const struct kvmini_config *cfg,
 		      struct kvmini_error *err)
 {
-	struct mapped_file kernel = { 0 }, initrd = { 0 };
+	struct mapped_file kernel = { 0 };
+	struct initrd_set initrds;
+	const uint8_t *rd;
+	size_t rd_len;
 	uint8_t *acpi = gmem_ptr(&vm->mem, ACPI_TABLES_ADDR, ACPI_TABLES_MAX);
 	int r;
 
@@ -189,20 +206,20 @@ static int load_guest(struct kvmini_vm *vm, const struct kvmini_config *cfg,
 	r = file_map(cfg->kernel, "kernel", &kernel, err);
 	if (r)
 		return r;
-	if (cfg->initrd) {
-		r = file_map(cfg->initrd, "initrd", &initrd, err);
-		if (r)
-			goto out;
+	r = initrd_set_map(cfg, &initrds, err);
+	if (r) {
+		file_unmap(&kernel);
+		return r;
 	}
-	r = bzimage_load(&vm->mem, kernel.data, kernel.len, initrd.data, initrd.len,
+	r = initrd_set_join(&initrds, &rd, &rd_len, err);
+	if (r)
+		goto out;
+	r = bzimage_load(&vm->mem, kernel.data, kernel.len, rd, rd_len,
 			 cfg->cmdline, ACPI_TABLES_ADDR, &vm->boot, err);
-	if (r == -ENOEXEC && is_multiboot(&kernel)) {
-		if (cfg->initrd) {
-			r = set_err(err, EINVAL, "a Multiboot kernel takes no --initrd");
-			goto out;
-		}
-		r = load_multiboot(vm, cfg, &kernel, err);
-	}
+	if (r == -ENOEXEC && multiboot_has_header(kernel.data, kernel.len))
+		r = load_multiboot(vm, cfg, &kernel, &initrds, err);
+	else if (r == -ENOEXEC && !bzimage_signature(kernel.data, kernel.len))
+		r = multiboot_refuse_format(err);
 	if (r) {
 		char msg[sizeof(err->msg)];
 
@@ -215,7 +232,7 @@ static int load_guest(struct kvmini_vm *vm, const struct kvmini_config *cfg,
 	}
 out:
 	file_unmap(&kernel);
-	file_unmap(&initrd);
+	initrd_set_unmap(&initrds);
 	return r;
 }
 
@@ -271,58 +288,62 @@ static int kvm_setup(struct kvmini_vm *vm, const struct kvmini_config *cfg,
 	return 0;
 }
 
-static int create_disks(struct kvmini_vm *vm, const struct kvmini_config *cfg,
-			struct kvmini_error *err)
+/*
+ * n zeroed device structs of size bytes for the config's n disks or NICs
+ * (at most max); NULL for none, or with *r set and err filled on failure.
+ */
+static void *device_array(unsigned int n, unsigned int max, size_t size, const char *what,
+			  int *r, struct kvmini_error *err)
 {
-	struct msi_host msi = irqroute_msi_host(&vm->irq);
-	unsigned int i;
-	int r;
+	void *a;
 
-	if (cfg->ndisks > KVMINI_MAX_DISKS)
-		return set_err(err, EINVAL, "%u disks; at most %d", cfg->ndisks, KVMINI_MAX_DISKS);
-	if (!cfg->ndisks)
-		return 0;
-	vm->disks = calloc(cfg->ndisks, sizeof(*vm->disks));
-	if (!vm->disks)
-		return set_err(err, ENOMEM, "out of memory");
-	for (i = 0; i < cfg->ndisks; i++) {
-		/* Legacy INTx fallback; blkdev_create() picks the line from the slot. */
-		struct irq_line intx = { .set = vm_set_irq, .ctx = vm, .irq = 0 };
-
-		r = blkdev_create(&vm->disks[i], &cfg->disks[i], vm->ncpus, &vm->mem, msi, intx,
-				  &vm->mach.pci, &vm->io, err);
-		vm->ndisks = i + 1;
-		if (r)
-			return r;
+	*r = 0;
+	if (n > max) {
+		*r = set_err(err, EINVAL, "%u %s; at most %u", n, what, max);
+		return NULL;
 	}
-	return 0;
+	if (!n)
+		return NULL;
+	a = calloc(n, size);
+	if (!a)
+		*r = set_err(err, ENOMEM, "out of memory");
+	return a;
 }
 
-static int create_nics(struct kvmini_vm *vm, const struct kvmini_config *cfg,
-		       struct kvmini_error *err)
+/*
+ * The virtio disks and NICs, on what every virtio device gets: guest RAM,
+ * MSI routes, a legacy INTx fallback (its line picked from the slot), the
+ * PCI bus, the I/O thread. A device that fails counts, so that
+ * kvmini_vm_destroy frees what it built.
+ */
+static int create_devices(struct kvmini_vm *vm, const struct kvmini_config *cfg,
+			  struct kvmini_error *err)
 {
-	struct msi_host msi = irqroute_msi_host(&vm->irq);
+	const struct vdev_host host = {
+		.mem = &vm->mem, .msi = irqroute_msi_host(&vm->irq),
+		.intx = { .set = vm_set_irq, .ctx = vm, .irq = 0 },
+		.bus = &vm->mach.pci, .io = &vm->io,
+	};
 	unsigned int i;
 	int r;
 
-	if (cfg->nnics > KVMINI_MAX_NICS)
-		return set_err(err, EINVAL, "%u NICs; at most %d", cfg->nnics, KVMINI_MAX_NICS);
-	if (!cfg->nnics)
-		return 0;
-	vm->nics = calloc(cfg->nnics, sizeof(*vm->nics));
-	if (!vm->nics)
-		return set_err(err, ENOMEM, "out of memory");
-	for (i = 0; i < cfg->nnics; i++) {
-		/* Legacy INTx fallback; netdev_create() picks the line from the slot. */
-		struct irq_line intx = { .set = vm_set_irq, .ctx = vm, .irq = 0 };
+	vm->disks = device_array(cfg->ndisks, KVMINI_MAX_DISKS, sizeof(*vm->disks), "disks",
+				 &r, err);
+	for (i = 0; !r && i < cfg->ndisks; i++, vm->ndisks = i)
+		r = blkdev_create(&vm->disks[i], &cfg->disks[i], vm->ncpus, &host, err);
+	if (r)
+		return r;
+	vm->nics = device_array(cfg->nnics, KVMINI_MAX_NICS, sizeof(*vm->nics), "NICs",
+				&r, err);
+	for (i = 0; !r && i < cfg->nnics; i++, vm->nnics = i)
+		r = netdev_create(&vm->nics[i], &cfg->nics[i], i, &host, err);
+	return r;
+}
 
-		r = netdev_create(&vm->nics[i], &cfg->nics[i], i, &vm->mem, msi, intx,
-				  &vm->mach.pci, &vm->io, err);
-		vm->nnics = i + 1;
-		if (r)
-			return r;
-	}
-	return 0;
+/* The I/O thread could not confine itself (iothread.h): the VM stops, saying why. */
+static void io_failed(void *ctx, const char *why)
+{
+	vm_request_stop(ctx, KVMINI_STOP_ERROR, "%s", why);
 }
 
 int kvmini_vm_create(const struct kvmini_config *cfg, struct kvmini_vm **out,
@@ -371,13 +392,12 @@ int kvmini_vm_create(const struct kvmini_config *cfg, struct kvmini_vm **out,
 	if (r)
 		goto fail;
 	vm->io_ok = 1;
-	r = create_disks(vm, cfg, err);
+	vm->io.fail = io_failed;
+	vm->io.fail_ctx = vm;
+	r = create_devices(vm, cfg, err);
 	if (r)
 		goto fail;
-	r = create_nics(vm, cfg, err);
-	if (r)
-		goto fail;
-	if (vm->multiboot) {
+	if (vm->multiboot && vm->mb.fdt) {
 		r = add_devices_to_fdt(vm, cfg, err);
 		if (r)
 			goto fail;
@@ -448,6 +468,33 @@ static void wait_for_stop(struct kvmini_vm *vm)
 		if (p.revents)
 			break;
 	}
+	if (vm->restricted) {
+		char why[256];
+
+		if (sandbox_denied(why, sizeof(why)))
+			vm_request_stop(vm, KVMINI_STOP_ERROR, "%s", why);
+	}
+}
+
+int kvmini_vm_restrict(struct kvmini_vm *vm, const struct kvmini_restrict *o,
+		       struct kvmini_error *err)
+{
+	int r;
+
+	if (!vm)
+		return set_err(err, EINVAL, "kvmini_vm_restrict: no VM");
+	r = sandbox_apply(o, err);
+	if (r)
+		return r;
+	if (!vm->sandbox_watched) {
+		r = sandbox_watch(vm->stop_efd);
+		if (r)
+			return set_err_host(err, -r, "more than 32 VMs are restricted at once");
+		vm->sandbox_watched = 1;
+	}
+	vm->restricted = 1;
+	vm->sandbox_probe = o && o->probe;
+	return 0;
 }
 
 size_t kvmini_vm_console_input(struct kvmini_vm *vm, const void *buf, size_t len)
@@ -558,6 +605,8 @@ void kvmini_vm_destroy(struct kvmini_vm *vm)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
+	if (vm->sandbox_watched)
+		sandbox_unwatch(vm->stop_efd);
 	if (vm->stop_efd >= 0)
 		close(vm->stop_efd);
 	gmem_destroy(&vm->mem);

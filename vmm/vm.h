@@ -79,6 +79,9 @@ struct kvmini_vm {
 	int exit_code;
 	int stop_efd;            /* eventfd: written once when a stop is requested */
 	uint64_t timeout_ms;     /* kvmini_config.timeout_ms: 0, or stop after it */
+	int restricted;          /* kvmini_vm_restrict() was called: threads filter */
+	int sandbox_watched;     /* stop_efd is written on a seccomp denial */
+	int sandbox_probe;       /* debug: vCPU 0 makes a denied call (kvmini_restrict.probe) */
 };
 
 /*

@@ -35,7 +35,7 @@ static int parse_fn(const char *s, struct kvfdt_pci_fn *f)
 
 int main(int argc, char **argv)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 	struct kvfdt_pci_fn fns[32];
 	struct kvfdt_pci pci = { .config_port = PCI_CONFIG_ADDR_PORT, .mmio_base = PCI_MMIO_BASE,
 				 .mmio_size = PCI_MMIO_END - PCI_MMIO_BASE, .fns = fns };

@@ -22,6 +22,9 @@ set -e
 "$top/tools/mkinitramfs-guest.sh" --script "$here/guest-net.sh" \
 	--modules "$O/kernels/cloud/root" "$(cat "$O/kernels/cloud/version")" virtio_pci virtio_net \
 	"$O/guest-net.cpio.gz"
+"$top/tools/mkinitramfs-guest.sh" --script "$here/guest-hold.sh" \
+	--modules "$O/kernels/cloud/root" "$(cat "$O/kernels/cloud/version")" virtio_pci virtio_blk virtio_net \
+	"$O/guest-hold.cpio.gz"
 make --no-print-directory -s guest native
 set +e
 
@@ -63,8 +66,8 @@ head -c 300M /dev/zero >"$tmp/bigrd"
 
 bad_input "missing kernel" 4 "cannot open kernel.*No such file" run --kernel "$tmp/nonexistent"
 bad_input "no --kernel" 2 "needs --kernel" run
-bad_input "text file as kernel" 4 "not a bzImage" run --kernel "$tmp/text"
-bad_input "random bytes as kernel" 4 "not a bzImage" run --kernel "$tmp/garbage"
+bad_input "text file as kernel" 4 "not a kernel kvmini can boot" run --kernel "$tmp/text"
+bad_input "random bytes as kernel" 4 "not a kernel kvmini can boot" run --kernel "$tmp/garbage"
 bad_input "empty kernel" 4 "is empty" run --kernel "$tmp/empty"
 bad_input "directory as kernel" 4 "not a regular file" run --kernel "$tmp"
 bad_input "bzImage cut in half" 4 "truncated" run --kernel "$tmp/half"

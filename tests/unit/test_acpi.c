@@ -73,7 +73,7 @@ static const uint8_t *table_at(uint64_t gpa, int used, const char *sig)
 
 static int build(unsigned int ncpus)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 	int used = acpi_build(buf, BUFLEN, BASE, ncpus, &err);
 
 	cr_assert_gt(used, 0, "acpi_build(%u): %s", ncpus, err.msg);
@@ -190,7 +190,7 @@ Test(acpi, max_cpus)
 
 Test(acpi, ncpus_out_of_range)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 
 	cr_assert_eq(acpi_build(buf, BUFLEN, BASE, 0, &err), -EINVAL);
 	cr_assert_neq(err.msg[0], 0);
@@ -200,7 +200,7 @@ Test(acpi, ncpus_out_of_range)
 
 Test(acpi, buffer_too_small)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 	int used = build(4), r;
 	size_t len;
 

@@ -4,7 +4,8 @@
  * the end of the file, flush, discard, write-zeroes (and its fallback on
  * tmpfs), one submit per batch, a full submission queue, and the refusals:
  * a locked image, a size not a multiple of 512, a missing file, a
- * directory, writes to a read-only image.
+ * directory, writes to a read-only image; and the view a device model gets
+ * of it (devices/blk_io.h).
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -18,7 +19,7 @@
 #include <unistd.h>
 
 #include "file_check.h"
-#include "devices/blk_backend.h"
+#include "vmm/blk_backend.h"
 
 #define MAX_DONE 64
 
@@ -106,7 +107,7 @@ static int result_of(uint64_t ud)
 
 static void open_rw(void)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 
 	cr_assert_eq(blk_backend_open(&be, path, 0, 0, 0, &err), 0, "%s", err.msg);
 }
@@ -147,7 +148,7 @@ Test(blk, readv_writev_round_trip)
 
 Test(blk, direct_io_round_trip)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 	uint8_t *buf = aligned_alloc(4096, 8192);
 	struct iovec v = { buf, 8192 };
 	int r;
@@ -288,7 +289,7 @@ Test(blk, one_submit_per_batch)
 
 Test(blk, full_submission_queue_submits_early)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 	unsigned int i;
 
 	make_image("/tmp", 4096, 0);
@@ -310,7 +311,7 @@ Test(blk, full_submission_queue_submits_early)
 
 Test(blk, locked_image_is_refused)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 	struct blk_backend b2;
 	int fd;
 
@@ -335,7 +336,7 @@ Test(blk, locked_image_is_refused)
 
 Test(blk, size_not_multiple_of_512)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 
 	make_image("/tmp", 1000, 0);
 	cr_assert_eq(blk_backend_open(&be, path, 0, 0, 0, &err), -EINVAL);
@@ -346,7 +347,7 @@ Test(blk, size_not_multiple_of_512)
 
 Test(blk, missing_file)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 
 	cr_assert_eq(blk_backend_open(&be, "/tmp/kvmini-no-such-disk.img", 1, 0, 0, &err),
 		     -ENOENT);
@@ -358,7 +359,7 @@ Test(blk, missing_file)
 
 Test(blk, directory_is_not_a_disk)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 
 	cr_assert_eq(blk_backend_open(&be, "/tmp", 1, 0, 0, &err), -EINVAL);
 	cr_assert_not_null(strstr(err.msg, "not a regular file"), "%s", err.msg);
@@ -366,7 +367,7 @@ Test(blk, directory_is_not_a_disk)
 
 Test(blk, readonly_refuses_writes)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 	uint8_t buf[512];
 	struct iovec v = { buf, sizeof(buf) };
 
@@ -390,4 +391,35 @@ Test(blk, bad_offsets_refused)
 	cr_assert_eq(blk_backend_queue_discard(&be, UINT64_MAX - 10, 512, 1), -EINVAL);
 	cr_assert_eq(blk_backend_queue_discard(&be, 1ULL << 63, 512, 1), -EINVAL);
 	cr_assert_eq(blk_backend_inflight(&be), 0);
+}
+
+Test(blk, the_device_view_goes_to_the_backend)
+{
+	struct kvmini_error err = { .msg = "" };
+	uint8_t buf[1024];
+	struct iovec v = { buf, sizeof(buf) };
+	struct blk_io io;
+
+	make_image("/tmp", 8192, 0x5c);
+	cr_assert_eq(blk_backend_open(&be, path, 1, 0, 8, &err), 0, "%s", err.msg);
+	io = blk_backend_io(&be);
+	cr_assert_eq(io.be, &be);
+	cr_assert_eq(io.size, 8192);
+	cr_assert_eq(io.max_ops, be.max_ops);
+	cr_assert(io.readonly);
+	cr_assert_eq(io.event_fd, blk_backend_event_fd(&be));
+	cr_assert_eq(io.ops->writev(io.be, &v, 1, 0, 1), -EROFS);
+	cr_assert_eq(io.ops->discard(io.be, 0, 512, 1), -EROFS);
+	cr_assert_eq(io.ops->write_zeroes(io.be, 0, 512, 0, 1), -EROFS);
+	cr_assert_eq(io.ops->readv(io.be, &v, 1, 1024, 2), 0);
+	cr_assert_eq(io.ops->flush(io.be, 3), 0);
+	cr_assert_eq(blk_backend_inflight(&be), 2);
+	cr_assert_eq(io.ops->submit(io.be), 2);
+	cr_assert_eq(io.ops->submit(io.be), 0, "nothing prepared");
+	cr_assert_eq(io.ops->drain(io.be, record, &done), 0);
+	cr_assert_eq(done.n, 2);
+	cr_assert_eq(result_of(2), 1024);
+	cr_assert_eq(result_of(3), 0);
+	cr_assert(all_bytes(buf, sizeof(buf), 0x5c));
+	cr_assert_eq(io.ops->reap(io.be, record, &done), 0, "nothing left");
 }

@@ -46,7 +46,7 @@ static uint32_t prop_u32(const void *fdt, const char *path, const char *name)
 
 Test(fdt, tree_parses_back)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 	struct guest_mem m;
 	struct kvfdt_params p = { &m, "workload=cpu mem.max=16M", 3, 0xf4, NULL };
 	const void *reg;
@@ -146,7 +146,7 @@ Test(fdt, long_cmdline_grows_the_buffer)
 
 Test(fdt, refuses_bad_parameters)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 	struct guest_mem m;
 	struct kvfdt_params p = { &m, "", 0, 0xf4, NULL };
 	void *blob = (void *)1;
@@ -173,7 +173,7 @@ static const struct kvfdt_pci_fn two_fns[] = {
 
 Test(fdt, pci_node_and_functions)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 	struct guest_mem m;
 	struct kvfdt_pci pci = { .config_port = 0xcf8, .mmio_base = 0xc0000000,
 				 .mmio_size = 0xfec00000 - 0xc0000000, .fns = two_fns,
@@ -250,7 +250,7 @@ Test(fdt, pci_node_only_when_asked_and_may_be_empty)
 
 Test(fdt, refuses_bad_pci_descriptions)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 	struct guest_mem m;
 	struct kvfdt_pci_fn fns[2] = { two_fns[0], two_fns[1] };
 	struct kvfdt_pci pci = { .config_port = 0xcf8, .mmio_base = 0xc0000000,

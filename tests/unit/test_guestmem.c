@@ -11,7 +11,7 @@
 
 Test(guestmem, small_ram_is_one_region)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 	struct guest_mem m;
 
 	cr_assert_eq(gmem_init(&m, 64 * MiB, 0, &err), 0, "%s", err.msg);
@@ -26,7 +26,7 @@ Test(guestmem, small_ram_is_one_region)
 
 Test(guestmem, large_ram_is_split_at_pci_hole)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 	uint64_t size = 4 * GiB + 2 * MiB;
 	struct guest_mem m;
 	uint8_t *lo, *hi;

@@ -1,15 +1,17 @@
 /*
  * test_virtio_net.c - virtio-net's userspace data path without KVM: the
- * test plays the driver on virtqueues in heap-backed guest RAM and the
- * network on the other end of an AF_UNIX SOCK_SEQPACKET pair (one whole
- * packet per read and write, like a tap with IFF_VNET_HDR). Checked:
- * features and config space, transmit (header + frame from several
- * descriptors, one interrupt per batch), receive with and without
+ * shared fake driver (fake_driver.c) plays the driver on virtqueues in
+ * heap-backed guest RAM and the test plays the network on the other end of
+ * an AF_UNIX SOCK_SEQPACKET pair (one whole packet per read and write, like
+ * a tap with IFF_VNET_HDR), reached through the tap back end of vmm/tap.c.
+ * Checked: features and config space, transmit (header + frame from
+ * several descriptors, one interrupt per batch), receive with and without
  * MRG_RXBUF (num_buffers, used lengths, bytes), a starved receive ring
- * (packet kept, tap no longer watched, resumed by a kick), hostile chains
- * and feature sets, and through the PCI transport: a feature the device
- * did not offer, and a ring outside RAM (DEVICE_NEEDS_RESET). A real tap
- * is probed when /dev/net/tun can be used.
+ * (packet kept, tap no longer watched, resumed by a kick), every hostile
+ * chain on either queue (reported broken with the transport's queue
+ * number) and bad feature sets, and through the PCI transport: a feature
+ * the device did not offer, and a ring outside RAM (DEVICE_NEEDS_RESET). A
+ * real tap is probed when /dev/net/tun can be used.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -21,39 +23,40 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "base/guestmem.h"
-#include "vmm/netdev.h"
 #include "devices/virtio_net.h"
 #include "devices/virtio_pci.h"
+#include "fake_driver.c"
+#include "vmm/tap.h"
+#include "vmm/vhost_net.h"
 
 #define RAM_SIZE (4ULL << 20)
-#define DATA_GPA 0x100000ULL
 #define QSIZE 16
+#define QBASE 4          /* the pair's rx queue on the transport */
 #define BIT(n) (1ULL << (n))
 #define HDR VIRTIO_NET_HDR_BYTES
 
-struct tq {
-	struct virtq vq;
-	gpa_t desc, avail, used;
-	unsigned int next_desc;
-};
-
-static uint8_t *ram;
-static struct guest_mem mem;
 static struct virtio_net net;
+static struct tap_backend tb;
 static int net_up;
 static int fds[2];       /* [0] the device's "tap", [1] the network */
-static struct tq tq[2];
-static gpa_t data_next;
-static unsigned int notified[2];
+static struct fd_queue tq[2];
+static struct virtq vq[2];
+static unsigned int notified[2], broken[2];
 static int polling;
 static unsigned int poll_calls;
 
 static void on_notify(void *ctx, unsigned int q)
 {
 	cr_assert_eq(ctx, &net);
-	cr_assert_lt(q, 2);
-	notified[q]++;
+	cr_assert(q >= QBASE && q < QBASE + 2, "queue %u", q);
+	notified[q - QBASE]++;
+}
+
+static void on_broken(void *ctx, unsigned int q)
+{
+	cr_assert_eq(ctx, &net);
+	cr_assert(q >= QBASE && q < QBASE + 2, "queue %u", q);
+	broken[q - QBASE]++;
 }
 
 static void on_poll(void *ctx, int on)
@@ -65,13 +68,10 @@ static void on_poll(void *ctx, int on)
 
 static void setup(void)
 {
-	ram = aligned_alloc(4096, RAM_SIZE);
-	cr_assert_not_null(ram);
-	memset(ram, 0, RAM_SIZE);
-	gmem_init_buffer(&mem, ram, RAM_SIZE);
+	fd_ram_init(RAM_SIZE);
 	cr_assert_eq(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, fds), 0);
-	data_next = DATA_GPA;
 	memset(notified, 0, sizeof(notified));
+	memset(broken, 0, sizeof(broken));
 	polling = 0;
 	poll_calls = 0;
 	net_up = 0;
@@ -83,7 +83,7 @@ static void teardown(void)
 		virtio_net_destroy(&net);
 	close(fds[0]);
 	close(fds[1]);
-	free(ram);
+	fd_ram_fini();
 }
 
 TestSuite(vnet, .init = setup, .fini = teardown);
@@ -97,77 +97,37 @@ static uint64_t base_features(void)
 
 static void init_dev(unsigned int offloads)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 
-	cr_assert_eq(virtio_net_init(&net, fds[0], mac, offloads, &err), 0, "%s", err.msg);
+	tap_backend_init(&tb, fds[0]);
+	cr_assert_eq(virtio_net_init(&net, tap_backend_io(&tb), mac, offloads, &err), 0, "%s",
+		     err.msg);
 	net_up = 1;
-	virtio_net_set_callbacks(&net, on_notify, on_poll, &net);
+	virtio_net_set_irq(&net, (struct virtio_irq){ .notify = on_notify, .broken = on_broken,
+						      .ctx = &net, .qbase = QBASE });
+	virtio_net_set_poll(&net, on_poll, &net);
+}
+
+/* Queue q placed and started with features. */
+static void start_queue(unsigned int q, uint64_t features)
+{
+	fd_queue_init(&tq[q], QSIZE);
+	fd_queue_start(&tq[q], &vq[q], !!(features & BIT(VIRTIO_F_EVENT_IDX)), 1);
+	cr_assert_eq(virtio_net_queue_start(&net, q, &vq[q], features), 0);
 }
 
 /* Both queues placed and started with features. */
 static void start(uint64_t features)
 {
-	unsigned int q;
-
 	init_dev(VIRTIO_NET_TAP_CSUM | VIRTIO_NET_TAP_TSO4 | VIRTIO_NET_TAP_TSO6);
-	for (q = 0; q < 2; q++) {
-		struct tq *t = &tq[q];
-
-		t->desc = q ? 0x40000 : 0x0;
-		t->avail = t->desc + 0x8000;
-		t->used = t->desc + 0x9000;
-		t->next_desc = 0;
-		cr_assert_eq(virtq_init(&t->vq, &mem, QSIZE, t->desc, t->avail, t->used,
-					!!(features & BIT(VIRTIO_F_EVENT_IDX)), 1), 0);
-		cr_assert_eq(virtio_net_queue_start(&net, q, &t->vq, features), 0);
-	}
+	start_queue(VIRTIO_NET_RXQ, features);
+	start_queue(VIRTIO_NET_TXQ, features);
 	cr_assert_eq(polling, 1, "rx start watches the tap");
-}
-
-static struct virtq_avail *avail_of(unsigned int q)
-{
-	return (struct virtq_avail *)(ram + tq[q].avail);
 }
 
 static struct virtq_used *used_of(unsigned int q)
 {
-	return (struct virtq_used *)(ram + tq[q].used);
-}
-
-static struct virtq_desc *desc_of(unsigned int q, uint16_t i)
-{
-	return (struct virtq_desc *)(ram + tq[q].desc) + i;
-}
-
-static uint16_t new_desc(unsigned int q, uint64_t addr, uint32_t len, uint16_t flags)
-{
-	uint16_t i = (uint16_t)(tq[q].next_desc++ % QSIZE);
-
-	*desc_of(q, i) = (struct virtq_desc){ addr, len, flags, 0 };
-	return i;
-}
-
-static void link_desc(unsigned int q, uint16_t a, uint16_t b)
-{
-	desc_of(q, a)->flags |= VIRTQ_DESC_F_NEXT;
-	desc_of(q, a)->next = b;
-}
-
-static void offer(unsigned int q, uint16_t head)
-{
-	struct virtq_avail *a = avail_of(q);
-
-	a->ring[a->idx % QSIZE] = head;
-	a->idx++;
-}
-
-static gpa_t data_alloc(uint32_t len)
-{
-	gpa_t g = data_next;
-
-	data_next += (len + 63) & ~63u;
-	cr_assert_leq(data_next, RAM_SIZE);
-	return g;
+	return fd_used(&tq[q]);
 }
 
 static void fill(uint8_t *p, size_t len, unsigned int seed)
@@ -181,33 +141,25 @@ static void fill(uint8_t *p, size_t len, unsigned int seed)
 /* A tx chain: the header in one descriptor, the frame split in two. */
 static uint16_t tx_packet(uint32_t frame_len, unsigned int seed)
 {
-	gpa_t h = data_alloc(HDR), f = data_alloc(frame_len);
+	uint64_t h = fd_alloc(HDR, 64), f = fd_alloc(frame_len, 64);
 	uint32_t half = frame_len / 2;
-	uint16_t d0, d1, d2;
+	struct fd_seg s[3] = { FD_R(h, HDR), FD_R(f, half), FD_R(f + half, frame_len - half) };
 
-	memset(ram + h, 0, HDR);
-	ram[h] = VIRTIO_NET_HDR_F_NEEDS_CSUM;
-	fill(ram + f, frame_len, seed);
-	d0 = new_desc(1, h, HDR, 0);
-	d1 = new_desc(1, f, half, 0);
-	d2 = new_desc(1, f + half, frame_len - half, 0);
-	link_desc(1, d0, d1);
-	link_desc(1, d1, d2);
-	offer(1, d0);
-	return d0;
+	*(uint8_t *)fd_ptr(h, 1) = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+	fill(fd_ptr(f, frame_len), frame_len, seed);
+	return fd_add(&tq[1], s, 3, seed);
 }
 
 /* An rx buffer of len bytes, one descriptor. */
-static uint16_t rx_buffer(uint32_t len, gpa_t *where)
+static uint16_t rx_buffer(uint32_t len, uint64_t *where)
 {
-	gpa_t g = data_alloc(len);
-	uint16_t d = new_desc(0, g, len, VIRTQ_DESC_F_WRITE);
+	uint64_t g = fd_alloc(len, 64);
+	struct fd_seg s = FD_W(g, len);
 
-	memset(ram + g, 0xee, len);
-	offer(0, d);
+	memset(fd_ptr(g, len), 0xee, len);
 	if (where)
 		*where = g;
-	return d;
+	return fd_add(&tq[0], &s, 1, (uint32_t)g);
 }
 
 /* The network sends a packet: header (gso none) + frame_len bytes. */
@@ -220,6 +172,11 @@ static void net_send(uint32_t frame_len, unsigned int seed)
 	fill(p + HDR, frame_len, seed);
 	cr_assert_eq(write(fds[1], p, HDR + frame_len), (ssize_t)(HDR + frame_len));
 	free(p);
+}
+
+static uint8_t *ram_at(uint64_t gpa)
+{
+	return fd_ptr(gpa, 1);
 }
 
 Test(vnet, features_and_config)
@@ -255,23 +212,24 @@ Test(vnet, features_and_config)
 
 Test(vnet, bad_feature_sets_are_refused)
 {
-	struct virtq vq;
+	struct virtq vq1;
 
 	init_dev(VIRTIO_NET_TAP_CSUM | VIRTIO_NET_TAP_TSO4);
-	cr_assert_eq(virtq_init(&vq, &mem, QSIZE, 0, 0x8000, 0x9000, 0, 0), 0);
-	cr_assert_eq(virtio_net_queue_start(&net, 0, &vq, base_features() | BIT(VIRTIO_NET_F_MQ)),
+	fd_queue_init(&tq[0], QSIZE);
+	fd_queue_start(&tq[0], &vq1, 0, 0);
+	cr_assert_eq(virtio_net_queue_start(&net, 0, &vq1, base_features() | BIT(VIRTIO_NET_F_MQ)),
 		     -EINVAL, "MQ was not offered");
-	cr_assert_eq(virtio_net_queue_start(&net, 0, &vq, BIT(VIRTIO_NET_F_MAC)), -EINVAL,
+	cr_assert_eq(virtio_net_queue_start(&net, 0, &vq1, BIT(VIRTIO_NET_F_MAC)), -EINVAL,
 		     "no VERSION_1");
-	cr_assert_eq(virtio_net_queue_start(&net, 0, &vq,
+	cr_assert_eq(virtio_net_queue_start(&net, 0, &vq1,
 					    base_features() | BIT(VIRTIO_NET_F_GUEST_TSO4)),
 		     -EINVAL, "TSO4 without GUEST_CSUM");
-	cr_assert_eq(virtio_net_queue_start(&net, 0, &vq,
+	cr_assert_eq(virtio_net_queue_start(&net, 0, &vq1,
 					    base_features() | BIT(VIRTIO_NET_F_HOST_TSO4)),
 		     -EINVAL, "HOST_TSO4 without CSUM");
-	cr_assert_eq(virtio_net_queue_start(&net, 2, &vq, base_features()), -EINVAL);
+	cr_assert_eq(virtio_net_queue_start(&net, 2, &vq1, base_features()), -EINVAL);
 	cr_assert_eq(polling, 0);
-	cr_assert_eq(virtio_net_queue_start(&net, 0, &vq, base_features()), 0);
+	cr_assert_eq(virtio_net_queue_start(&net, 0, &vq1, base_features()), 0);
 }
 
 Test(vnet, transmit_batch_one_interrupt)
@@ -314,19 +272,19 @@ Test(vnet, receive_mergeable_spans_buffers)
 	cr_assert_eq(used_of(0)->ring[0].len, 1536);
 	cr_assert_eq(used_of(0)->ring[1].id, h1);
 	cr_assert_eq(used_of(0)->ring[1].len, HDR + 3000 - 1536);
-	cr_assert_eq(ram[b0], VIRTIO_NET_HDR_F_DATA_VALID);
-	cr_assert_eq(ram[b0 + 10] | ram[b0 + 11] << 8, 2, "num_buffers");
+	cr_assert_eq(*ram_at(b0), VIRTIO_NET_HDR_F_DATA_VALID);
+	cr_assert_eq(*ram_at(b0 + 10) | *ram_at(b0 + 11) << 8, 2, "num_buffers");
 	fill(want, 3000, 5);
-	cr_assert_arr_eq(ram + b0 + HDR, want, 1536 - HDR);
-	cr_assert_arr_eq(ram + b1, want + 1536 - HDR, 3000 - (1536 - HDR));
-	cr_assert_eq(ram[b2], 0xee, "third buffer untouched");
+	cr_assert_arr_eq(fd_ptr(b0 + HDR, 1536 - HDR), want, 1536 - HDR);
+	cr_assert_arr_eq(fd_ptr(b1, 3000 - (1536 - HDR)), want + 1536 - HDR, 3000 - (1536 - HDR));
+	cr_assert_eq(*ram_at(b2), 0xee, "third buffer untouched");
 	cr_assert_eq(notified[0], 1);
 	cr_assert_eq(polling, 1, "still watching the tap");
 }
 
 Test(vnet, receive_without_mrg_needs_one_big_buffer)
 {
-	gpa_t b;
+	uint64_t b;
 
 	start(base_features());
 	rx_buffer(1000, NULL);
@@ -338,8 +296,8 @@ Test(vnet, receive_without_mrg_needs_one_big_buffer)
 	cr_assert_eq(virtio_net_rx(&net), 1);
 	cr_assert_eq(used_of(0)->idx, 1);
 	cr_assert_eq(used_of(0)->ring[0].len, HDR + 600);
-	b = DATA_GPA;
-	cr_assert_eq(ram[b + 10] | ram[b + 11] << 8, 1, "num_buffers is 1");
+	b = fd_desc(&tq[0], (uint16_t)used_of(0)->ring[0].id)->addr;
+	cr_assert_eq(*ram_at(b + 10) | *ram_at(b + 11) << 8, 1, "num_buffers is 1");
 }
 
 Test(vnet, starved_receive_keeps_the_packet)
@@ -351,20 +309,19 @@ Test(vnet, starved_receive_keeps_the_packet)
 	net_send(2500, 9);
 	cr_assert_eq(virtio_net_rx(&net), 0);
 	cr_assert_eq(polling, 0, "no buffers: stop watching the tap");
-	cr_assert_eq(((uint16_t *)(ram + tq[0].used))[2 + 4 * QSIZE], 0,
-		     "avail_event asks for a kick");
+	cr_assert_eq(*fd_avail_event(&tq[0]), 0, "avail_event asks for a kick");
 	rx_buffer(1536, &b0);
 	cr_assert_eq(virtio_net_kick(&net, VIRTIO_NET_RXQ), 0, "half the room: keep waiting");
 	cr_assert_eq(used_of(0)->idx, 0, "nothing pushed for half a packet");
 	cr_assert_eq(polling, 0);
-	cr_assert_eq(((uint16_t *)(ram + tq[0].used))[2 + 4 * QSIZE], 1,
+	cr_assert_eq(*fd_avail_event(&tq[0]), 1,
 		     "avail_event asks for a kick past the buffer it saw");
 	rx_buffer(1536, &b1);
 	cr_assert_eq(virtio_net_kick(&net, VIRTIO_NET_RXQ), 1);
 	cr_assert_eq(used_of(0)->idx, 2);
 	fill(want, 2500, 9);
-	cr_assert_arr_eq(ram + b0 + HDR, want, 1536 - HDR);
-	cr_assert_arr_eq(ram + b1, want + 1536 - HDR, 2500 - (1536 - HDR));
+	cr_assert_arr_eq(fd_ptr(b0 + HDR, 1536 - HDR), want, 1536 - HDR);
+	cr_assert_arr_eq(fd_ptr(b1, 2500 - (1536 - HDR)), want + 1536 - HDR, 2500 - (1536 - HDR));
 	cr_assert_eq(polling, 1);
 	cr_assert_eq(net.rx_dropped, 0);
 }
@@ -394,13 +351,15 @@ Test(vnet, reset_forgets_queues)
 
 Test(vnet, rx_chain_with_readable_buffer_breaks_queue)
 {
-	uint16_t d = new_desc(0, data_alloc(2048), 2048, 0);
+	struct fd_seg seg;
 
 	start(base_features());
-	offer(0, d);
+	seg = FD_R(fd_alloc(2048, 64), 2048);
+	fd_add(&tq[0], &seg, 1, 0);
 	net_send(100, 0);
 	cr_assert_eq(virtio_net_rx(&net), -EIO);
-	cr_assert(tq[0].vq.broken);
+	cr_assert(vq[0].broken);
+	cr_assert_eq(broken[0], 1, "reported as the pair's rx queue");
 	cr_assert_eq(polling, 0, "a broken queue does not spin on the tap");
 	cr_assert_eq(virtio_net_rx(&net), -EIO);
 }
@@ -412,52 +371,89 @@ Test(vnet, rx_first_buffer_smaller_than_header_breaks_queue)
 	rx_buffer(2048, NULL);
 	net_send(100, 0);
 	cr_assert_eq(virtio_net_rx(&net), -EIO);
-	cr_assert(tq[0].vq.broken);
+	cr_assert(vq[0].broken);
+	cr_assert_eq(used_of(0)->idx, 0);
 }
 
 Test(vnet, tx_shorter_than_header_breaks_queue)
 {
+	struct fd_seg seg;
+
 	start(base_features());
-	offer(1, new_desc(1, data_alloc(64), 6, 0));
+	seg = FD_R(fd_alloc(64, 64), 6);
+	fd_add(&tq[1], &seg, 1, 0);
 	cr_assert_eq(virtio_net_kick(&net, VIRTIO_NET_TXQ), -EIO);
-	cr_assert(tq[1].vq.broken);
+	cr_assert(vq[1].broken);
+	cr_assert_geq(broken[1], 1, "reported as the pair's tx queue");
+	cr_assert_eq(broken[0], 0);
+}
+
+Test(vnet, every_hostile_chain_breaks_the_transmit_queue)
+{
+	unsigned int h;
+
+	init_dev(0);
+	for (h = 0; h < FD_HOSTILE_COUNT; h++) {
+		start_queue(VIRTIO_NET_TXQ, base_features());
+		memset(broken, 0, sizeof(broken));
+		fd_hostile(&tq[1], h);
+		cr_assert_eq(virtio_net_kick(&net, VIRTIO_NET_TXQ), -EIO, "%s accepted",
+			     fd_hostile_name(h));
+		cr_assert(vq[1].broken, "%s", fd_hostile_name(h));
+		cr_assert_geq(broken[1], 1, "%s not reported", fd_hostile_name(h));
+		cr_assert_eq(used_of(1)->idx, 0, "%s", fd_hostile_name(h));
+		cr_assert_eq(net.tx_packets + net.tx_dropped, 0, "%s sent", fd_hostile_name(h));
+	}
+}
+
+Test(vnet, every_hostile_chain_breaks_the_receive_queue)
+{
+	unsigned int h;
+
+	init_dev(0);
+	for (h = 0; h < FD_HOSTILE_COUNT; h++) {
+		start_queue(VIRTIO_NET_RXQ, base_features() | BIT(VIRTIO_NET_F_MRG_RXBUF));
+		memset(broken, 0, sizeof(broken));
+		fd_hostile(&tq[0], h);
+		net_send(100, h);
+		cr_assert_eq(virtio_net_rx(&net), -EIO, "%s accepted", fd_hostile_name(h));
+		cr_assert(vq[0].broken, "%s", fd_hostile_name(h));
+		cr_assert_eq(broken[0], 1, "%s not reported", fd_hostile_name(h));
+		cr_assert_eq(used_of(0)->idx, 0, "%s", fd_hostile_name(h));
+		cr_assert_eq(polling, 0, "%s", fd_hostile_name(h));
+		cr_assert_eq(net.rx_packets, 0, "%s", fd_hostile_name(h));
+		virtio_net_reset(&net);   /* drop the packet it kept */
+		cr_assert_eq(read(fds[0], (char[2]){ 0 }, 2), -1, "the packet was read once");
+	}
 }
 
 Test(vnet, tx_descriptor_outside_ram_breaks_queue)
 {
-	uint16_t h;
+	struct fd_seg s[2];
 
 	start(base_features());
-	h = new_desc(1, data_alloc(HDR), HDR, 0);
-	link_desc(1, h, new_desc(1, RAM_SIZE - 16, 64, 0));
-	offer(1, h);
+	s[0] = FD_R(fd_alloc(HDR, 64), HDR);
+	s[1] = FD_R(RAM_SIZE - 16, 64);
+	fd_add(&tq[1], s, 2, 0);
 	cr_assert_eq(virtio_net_kick(&net, VIRTIO_NET_TXQ), -EIO);
 	cr_assert_eq(used_of(1)->idx, 0);
 }
 
 Test(vnet, tx_descriptor_loop_and_bad_head_break_queue)
 {
-	uint16_t a, b;
-
 	start(base_features());
-	a = new_desc(1, data_alloc(HDR), HDR, 0);
-	b = new_desc(1, data_alloc(64), 64, 0);
-	link_desc(1, a, b);
-	link_desc(1, b, a);
-	offer(1, a);
+	fd_hostile(&tq[1], FD_LOOP);
 	cr_assert_eq(virtio_net_kick(&net, VIRTIO_NET_TXQ), -EIO);
 	/* Re-placed queue, a head index past the ring. */
-	cr_assert_eq(virtq_init(&tq[1].vq, &mem, QSIZE, tq[1].desc, tq[1].avail, tq[1].used,
-				1, 1), 0);
-	memset(ram + tq[1].avail, 0, 4 + 2 * QSIZE);
-	offer(1, QSIZE + 3);
+	start_queue(VIRTIO_NET_TXQ, base_features());
+	fd_publish(&tq[1], QSIZE + 3);
 	cr_assert_eq(virtio_net_kick(&net, VIRTIO_NET_TXQ), -EIO);
 }
 
 Test(vnet, avail_index_jump_breaks_queue)
 {
 	start(base_features());
-	avail_of(0)->idx = QSIZE + 5;
+	fd_hostile(&tq[0], FD_AVAIL_JUMP);
 	net_send(100, 0);
 	cr_assert_eq(virtio_net_rx(&net), -EIO);
 	cr_assert_eq(polling, 0);
@@ -465,22 +461,18 @@ Test(vnet, avail_index_jump_breaks_queue)
 
 /* ---- through the PCI transport ---- */
 
-struct tdev {
-	struct virtio_net *n;
-	struct virtio_pci *vp;
-};
-
-static uint64_t t_features(void *dev) { return virtio_net_features(((struct tdev *)dev)->n); }
+/* One pair on the transport (vmm/netdev.c has its own, for several pairs). */
+static uint64_t t_features(void *dev) { return virtio_net_features(dev); }
 static void t_config_read(void *dev, uint64_t off, void *data, unsigned int len)
 {
-	virtio_net_config_read(((struct tdev *)dev)->n, off, data, len);
+	virtio_net_config_read(dev, off, data, len);
 }
-static int t_queue_start(void *dev, unsigned int q, struct virtq *vq, uint64_t f)
+static int t_queue_start(void *dev, unsigned int q, struct virtq *v, uint64_t f)
 {
-	return virtio_net_queue_start(((struct tdev *)dev)->n, q, vq, f);
+	return virtio_net_queue_start(dev, q, v, f);
 }
-static int t_kick(void *dev, unsigned int q) { return virtio_net_kick(((struct tdev *)dev)->n, q); }
-static void t_reset(void *dev) { virtio_net_reset(((struct tdev *)dev)->n); }
+static int t_kick(void *dev, unsigned int q) { return virtio_net_kick(dev, q); }
+static void t_reset(void *dev) { virtio_net_reset(dev); }
 
 static const struct virtio_device_ops t_ops = {
 	.device_id = 1, .class_code = 0x020000, .features = t_features,
@@ -488,61 +480,30 @@ static const struct virtio_device_ops t_ops = {
 	.reset = t_reset,
 };
 
-static void bar_w(struct virtio_pci *vp, uint64_t off, uint64_t v, unsigned int len)
-{
-	vp->pci.ops->bar_write(vp, 0, off, &v, len);
-}
-
-static uint8_t bar_status(struct virtio_pci *vp)
-{
-	uint8_t s = 0;
-
-	vp->pci.ops->bar_read(vp, 0, 0x14, &s, 1);
-	return s;
-}
-
-/* Driver set-up through BAR 0: features, both queues at desc0/desc1, DRIVER_OK. */
-static uint8_t drive(struct virtio_pci *vp, uint64_t features, gpa_t desc1)
-{
-	unsigned int q;
-
-	bar_w(vp, 0x14, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER, 1);
-	bar_w(vp, 0x08, 0, 4);
-	bar_w(vp, 0x0c, (uint32_t)features, 4);
-	bar_w(vp, 0x08, 1, 4);
-	bar_w(vp, 0x0c, features >> 32, 4);
-	bar_w(vp, 0x14, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-	      VIRTIO_STATUS_FEATURES_OK, 1);
-	if (!(bar_status(vp) & VIRTIO_STATUS_FEATURES_OK))
-		return bar_status(vp);
-	for (q = 0; q < 2; q++) {
-		gpa_t d = q ? desc1 : 0;
-
-		bar_w(vp, 0x16, q, 2);
-		bar_w(vp, 0x18, QSIZE, 2);
-		bar_w(vp, 0x20, d, 8);
-		bar_w(vp, 0x28, d + 0x8000, 8);
-		bar_w(vp, 0x30, d + 0x9000, 8);
-		bar_w(vp, 0x1c, 1, 2);
-	}
-	bar_w(vp, 0x14, VIRTIO_STATUS_ACKNOWLEDGE | VIRTIO_STATUS_DRIVER |
-	      VIRTIO_STATUS_FEATURES_OK | VIRTIO_STATUS_DRIVER_OK, 1);
-	return bar_status(vp);
-}
-
-static void with_transport(uint64_t features, gpa_t desc1, uint8_t *status)
+/*
+ * Set a driver up through BAR 0: features, both queues, DRIVER_OK; the tx
+ * rings at desc1 if not 0.
+ */
+static void with_transport(uint64_t features, uint64_t desc1, uint8_t *status)
 {
 	static struct virtio_pci vp;
-	struct tdev td = { &net, &vp };
 	struct msi_host none = { 0 };
 	struct irq_line nointx = { 0 };
+	struct fd_pci p;
 
 	init_dev(VIRTIO_NET_TAP_CSUM);
-	cr_assert_eq(virtio_pci_init(&vp, &t_ops, &td, &mem, none, nointx, 2, 256), 0);
-	virtio_net_set_callbacks(&net, on_notify, on_poll, &net);
-	*status = drive(&vp, features, desc1);
+	cr_assert_eq(virtio_pci_init(&vp, &t_ops, &net, &fd_mem, none, nointx, 2, 256), 0);
+	virtio_net_set_irq(&net, virtio_pci_irq(&vp, 0));
+	fd_pci_attach(&p, &vp);
+	cr_assert_eq(fd_pci_features(&p), virtio_net_features(&net));
+	fd_queue_init(&tq[0], QSIZE);
+	if (desc1)
+		fd_queue_place(&tq[1], QSIZE, desc1, desc1 + 0x8000, desc1 + 0x9000);
+	else
+		fd_queue_init(&tq[1], QSIZE);
+	*status = fd_pci_start(&p, features, tq, 2);
 	cr_assert_eq(virtio_pci_queue_irqfd(&vp, 0), -1, "no MSI-X: no irqfd for vhost");
-	bar_w(&vp, 0x14, 0, 1);   /* reset */
+	fd_pci_reset(&p);
 	cr_assert_eq(polling, 0, "reset stops watching the tap");
 	virtio_pci_destroy(&vp);
 }
@@ -551,7 +512,7 @@ Test(vnet, transport_accepts_a_good_driver)
 {
 	uint8_t s;
 
-	with_transport(base_features() | BIT(VIRTIO_NET_F_MRG_RXBUF), 0x40000, &s);
+	with_transport(base_features() | BIT(VIRTIO_NET_F_MRG_RXBUF), 0, &s);
 	cr_assert(s & VIRTIO_STATUS_DRIVER_OK);
 	cr_assert_not(s & VIRTIO_STATUS_DEVICE_NEEDS_RESET);
 }
@@ -560,7 +521,7 @@ Test(vnet, transport_refuses_unoffered_feature)
 {
 	uint8_t s;
 
-	with_transport(base_features() | BIT(VIRTIO_NET_F_GUEST_UFO), 0x40000, &s);
+	with_transport(base_features() | BIT(VIRTIO_NET_F_GUEST_UFO), 0, &s);
 	cr_assert_not(s & VIRTIO_STATUS_FEATURES_OK);
 }
 
@@ -577,7 +538,7 @@ Test(vnet, transport_bad_feature_dependency_needs_reset)
 	uint8_t s;
 
 	with_transport(base_features() | BIT(VIRTIO_NET_F_CSUM) |
-		       BIT(VIRTIO_NET_F_GUEST_TSO4), 0x40000, &s);
+		       BIT(VIRTIO_NET_F_GUEST_TSO4), 0, &s);
 	/* GUEST_TSO4 is not offered here (the tap has only CSUM). */
 	cr_assert_not(s & VIRTIO_STATUS_FEATURES_OK);
 }
@@ -586,7 +547,7 @@ Test(vnet, transport_bad_feature_dependency_needs_reset)
 
 Test(vnet, real_tap_probe_and_configure)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 	char ifname[IFNAMSIZ];
 	unsigned int off;
 	int fd, is_tap = 0, sz = 0;
@@ -594,13 +555,14 @@ Test(vnet, real_tap_probe_and_configure)
 	fd = tap_open(NULL, "kvmt%d", 0, ifname, &err);
 	if (fd < 0)
 		cr_skip_test("no usable /dev/net/tun here: %s", err.msg);
-	off = virtio_net_tap_probe(fd, &is_tap);
+	off = tap_probe_offloads(fd, &is_tap);
 	cr_assert(is_tap);
 	cr_assert(off & VIRTIO_NET_TAP_CSUM, "a Linux tap takes checksum offload");
-	cr_assert_eq(virtio_net_init(&net, fd, mac, off, &err), 0);
+	tap_backend_init(&tb, fd);
+	cr_assert(tb.is_tap);
+	cr_assert_eq(virtio_net_init(&net, tap_backend_io(&tb), mac, off, &err), 0);
 	net_up = 1;
-	cr_assert(net.is_tap);
-	cr_assert_eq(virtio_net_configure_tap(&net, base_features() |
+	cr_assert_eq(virtio_net_configure_backend(&net, base_features() |
 					      BIT(VIRTIO_NET_F_GUEST_CSUM) |
 					      BIT(VIRTIO_NET_F_GUEST_TSO4)), 0);
 	cr_assert_eq(ioctl(fd, TUNGETVNETHDRSZ, &sz), 0);
@@ -610,7 +572,7 @@ Test(vnet, real_tap_probe_and_configure)
 
 Test(vnet, tap_open_errors_are_one_line)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 	char ifname[IFNAMSIZ];
 
 	cr_assert_eq(tap_open("/nonexistent/tun", "x", 0, ifname, &err), -ENOENT);
@@ -621,7 +583,7 @@ Test(vnet, tap_open_errors_are_one_line)
 
 Test(vnet, vhost_open_missing_node)
 {
-	struct kvmini_error err = { { 0 } };
+	struct kvmini_error err = { .msg = "" };
 	struct vhost_net v;
 
 	cr_assert_eq(vhost_net_open(&v, "/nonexistent/vhost-net", &err), -ENOENT);

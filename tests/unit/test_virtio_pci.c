@@ -3,7 +3,8 @@
  * interrupt host: an eventfd is attached to a GSI only while its vector is
  * unmasked and MSI-X is on; a half-written entry is never routed; a signal
  * raised while masked (by the device model, or by vhost-net writing the
- * eventfd itself) is held and delivered on unmask; the PBA shows it.
+ * eventfd itself) is held and delivered on unmask; the PBA shows it, up to
+ * the last vector of a transport with the most queues.
  */
 #include <criterion/criterion.h>
 #include <stdint.h>
@@ -15,6 +16,7 @@
 #include "base/guestmem.h"
 #include "devices/pci.h"
 #include "devices/virtio_pci.h"
+#include "fake_driver.c"
 
 #define RAM_SIZE (1ULL << 20)
 #define MSIX_CAP_ID 0x11
@@ -234,4 +236,60 @@ Test(virtio_pci_msix, out_of_range_and_odd_writes_are_ignored)
 	vp.pci.ops->bar_write(vp.pci.opaque, 0, table, &v, 2);
 	cr_assert_eq(rec.routes, 0);
 	cr_assert_eq(vp.table[0].addr_lo, 0u);
+}
+
+Test(virtio_pci_msix, the_last_vector_of_the_largest_transport)
+{
+	static struct virtio_pci big;
+	struct msi_host msi = { .route = rec_route, .irqfd = rec_irqfd, .ctx = &rec };
+	unsigned int last = VIRTIO_PCI_MAX_VECTORS - 1, bcap = 0, p, btable, bpba;
+	uint64_t words[VIRTIO_PCI_PBA_WORDS + 1] = { 0 };
+	struct fd_pci drv;
+	int bslot;
+
+	cr_assert_eq(virtio_pci_init(&big, &ops, NULL, &mem, msi, (struct irq_line){ 0 },
+				     VIRTIO_PCI_MAX_QUEUES, 16), 0);
+	cr_assert_eq(big.nvec, VIRTIO_PCI_MAX_VECTORS, "a vector per queue and one more");
+	bslot = pci_bus_add(&bus, &big.pci);
+	cr_assert_geq(bslot, 0);
+	for (p = big.pci.cfg[0x34]; p; p = big.pci.cfg[p + 1])
+		if (big.pci.cfg[p] == MSIX_CAP_ID)
+			bcap = p;
+	cr_assert_eq((pci_config_read(&bus, (unsigned int)bslot, 0, bcap + 2, 2) & 0x7ff) + 1,
+		     VIRTIO_PCI_MAX_VECTORS, "the table size the driver sees");
+	btable = pci_config_read(&bus, (unsigned int)bslot, 0, bcap + 4, 4) & ~7u;
+	bpba = pci_config_read(&bus, (unsigned int)bslot, 0, bcap + 8, 4) & ~7u;
+	pci_config_write(&bus, (unsigned int)bslot, 0, bcap + 2, 2, CTRL_ENABLE);
+
+	/* The driver puts the last queue on the last vector; one more is refused. */
+	fd_pci_attach(&drv, &big);
+	fd_pci_write(&drv, drv.common + 0x16, VIRTIO_PCI_MAX_QUEUES - 1, 2);
+	fd_pci_write(&drv, drv.common + 0x1a, last + 1, 2);
+	cr_assert_eq(fd_pci_read(&drv, drv.common + 0x1a, 2), VIRTIO_PCI_NO_VECTOR);
+	fd_pci_write(&drv, drv.common + 0x1a, last, 2);
+	cr_assert_eq(fd_pci_read(&drv, drv.common + 0x1a, 2), last);
+
+	/* Masked, it is held in the PBA's second word, bit 0. */
+	fd_pci_write(&drv, btable + 16 * last + 0, 0xfee00000, 4);
+	fd_pci_write(&drv, btable + 16 * last + 8, 0x4f, 4);
+	virtio_pci_lock(&big);
+	virtio_pci_notify(&big, VIRTIO_PCI_MAX_QUEUES - 1);
+	virtio_pci_unlock(&big);
+	big.pci.ops->bar_read(big.pci.opaque, 0, bpba, words, sizeof(words));
+	cr_assert_eq(words[0], 0, "not read: past the PBA");
+	big.pci.ops->bar_read(big.pci.opaque, 0, bpba, words, 8 * VIRTIO_PCI_PBA_WORDS);
+	cr_assert_eq(words[0], 0);
+	cr_assert_eq(words[last / 64], 1ULL << (last % 64), "the last vector is pending");
+	cr_assert_eq(fd_pci_read(&drv, bpba + 8 * (last / 64), 8), 1ULL << (last % 64));
+
+	/* Unmasked, it is delivered and the bit clears. */
+	fd_pci_write(&drv, btable + 16 * last + 12, 0, 4);
+	cr_assert_eq(rec.attached_gsi[big.vec_gsi[last]], 1);
+	cr_assert_eq(rec.data[big.vec_gsi[last]], 0x4fu);
+	cr_assert_eq(fd_pci_read(&drv, bpba + 8 * (last / 64), 8), 0);
+	cr_assert_eq(big.interrupts, 1);
+	/* An entry past the last is not there. */
+	fd_pci_write(&drv, btable + 16 * (last + 1), 0xfee00000, 4);
+	cr_assert_eq(fd_pci_read(&drv, btable + 16 * (last + 1), 4), 0);
+	virtio_pci_destroy(&big);
 }

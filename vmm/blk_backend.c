@@ -1,5 +1,5 @@
 /* blk_backend.c - see blk_backend.h. */
-#include "devices/blk_backend.h"
+#include "vmm/blk_backend.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -80,17 +80,17 @@ static int setup_ring(struct blk_backend *b, unsigned int depth,
 
 	r = io_uring_queue_init(depth, &b->ring, 0);
 	if (r < 0)
-		return set_err(err, -r, "cannot set up io_uring (%u entries): %s",
+		return set_err_host(err, -r, "cannot set up io_uring (%u entries): %s",
 			       depth, strerror(-r));
 	b->ring_ready = 1;
 	b->depth = b->ring.sq.ring_entries;
 	b->max_ops = b->ring.cq.ring_entries;
 	b->event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (b->event_fd < 0)
-		return set_err(err, errno, "cannot create an eventfd: %s", strerror(errno));
+		return set_err_host(err, errno, "cannot create an eventfd: %s", strerror(errno));
 	r = io_uring_register_eventfd(&b->ring, b->event_fd);
 	if (r < 0)
-		return set_err(err, -r, "cannot register the io_uring eventfd: %s",
+		return set_err_host(err, -r, "cannot register the io_uring eventfd: %s",
 			       strerror(-r));
 	b->ops = calloc(b->max_ops, sizeof(*b->ops));
 	b->free_ops = calloc(b->max_ops, sizeof(*b->free_ops));
@@ -355,4 +355,62 @@ unsigned int blk_backend_inflight(const struct blk_backend *b)
 int blk_backend_event_fd(const struct blk_backend *b)
 {
 	return b->event_fd;
+}
+
+/* ---- the device's view ---- */
+
+static int io_readv(void *be, const struct iovec *iov, unsigned int iovcnt, uint64_t off,
+		    uint64_t user_data)
+{
+	return blk_backend_queue_readv(be, iov, iovcnt, off, user_data);
+}
+
+static int io_writev(void *be, const struct iovec *iov, unsigned int iovcnt, uint64_t off,
+		     uint64_t user_data)
+{
+	return blk_backend_queue_writev(be, iov, iovcnt, off, user_data);
+}
+
+static int io_flush(void *be, uint64_t user_data)
+{
+	return blk_backend_queue_flush(be, user_data);
+}
+
+static int io_discard(void *be, uint64_t off, uint64_t len, uint64_t user_data)
+{
+	return blk_backend_queue_discard(be, off, len, user_data);
+}
+
+static int io_write_zeroes(void *be, uint64_t off, uint64_t len, int unmap,
+			   uint64_t user_data)
+{
+	return blk_backend_queue_write_zeroes(be, off, len, unmap, user_data);
+}
+
+static int io_submit(void *be)
+{
+	return blk_backend_submit(be);
+}
+
+static int io_reap(void *be, blk_io_done_fn *cb, void *ctx)
+{
+	return blk_backend_reap(be, cb, ctx);
+}
+
+static int io_drain(void *be, blk_io_done_fn *cb, void *ctx)
+{
+	return blk_backend_drain(be, cb, ctx);
+}
+
+static const struct blk_io_ops backend_ops = {
+	.readv = io_readv, .writev = io_writev, .flush = io_flush, .discard = io_discard,
+	.write_zeroes = io_write_zeroes, .submit = io_submit, .reap = io_reap,
+	.drain = io_drain,
+};
+
+struct blk_io blk_backend_io(struct blk_backend *b)
+{
+	return (struct blk_io){ .ops = &backend_ops, .be = b, .size = b->size,
+				.max_ops = b->max_ops, .readonly = b->readonly,
+				.event_fd = b->event_fd };
 }

@@ -1,5 +1,7 @@
 /*
- * blk_backend.h - a disk image file driven through io_uring.
+ * blk_backend.h - a disk image file driven through io_uring: the back end
+ * behind virtio-blk (blk_backend_io gives the device its devices/blk_io.h
+ * view of it).
  *
  * The caller prepares any number of operations (readv, writev, flush,
  * discard, write-zeroes), each tagged with a u64 user_data, then submits
@@ -29,6 +31,7 @@
 #include <sys/uio.h>
 
 #include "base/util.h"
+#include "devices/blk_io.h"
 
 /* Default submission queue depth (the completion queue is twice that). */
 #define BLK_BACKEND_DEFAULT_DEPTH 128
@@ -115,7 +118,7 @@ int blk_backend_queue_write_zeroes(struct blk_backend *b, uint64_t off,
 int blk_backend_submit(struct blk_backend *b) MUST_CHECK;
 
 /* Called once per completed operation; res is the CQE result (bytes or -errno). */
-typedef void blk_complete_fn(void *ctx, uint64_t user_data, int res);
+typedef blk_io_done_fn blk_complete_fn;
 
 /*
  * blk_backend_reap - consume every completion available now, calling
@@ -136,5 +139,12 @@ unsigned int blk_backend_inflight(const struct blk_backend *b);
 
 /* blk_backend_event_fd - the eventfd that becomes readable on completions. */
 int blk_backend_event_fd(const struct blk_backend *b);
+
+/*
+ * blk_backend_io - the disk as a device model sees it (devices/blk_io.h):
+ * every op goes to the blk_backend_* call of the same name, on b, which
+ * must be open and stay so while the device uses it.
+ */
+struct blk_io blk_backend_io(struct blk_backend *b);
 
 #endif
