@@ -17,6 +17,7 @@
 
 #include "bench.h"
 #include "kvmini.h"
+#include "opts.h"
 
 
 /* Small sizes, so that a whole bench fits the nested runner; --args adds to them. */
@@ -319,14 +320,8 @@ static int parse_opts(int argc, char **argv, struct bench_opts *o)
 			break;
 		case 'S': o->restrict_opts.no_seccomp = 1; break;
 		case 'h': usage_bench(stdout); return -1;
-		case ':':
-			fprintf(stderr, "kvmini: option '%s' needs a value (see kvmini bench --help)\n",
-				argv[optind - 1]);
-			return EXIT_USAGE;
 		default:
-			fprintf(stderr, "kvmini: unknown option '%s' (see kvmini bench --help)\n",
-				argv[optind - 1]);
-			return EXIT_USAGE;
+			return opt_refused("bench", c, argv, optind);
 		}
 	}
 	if (optind < argc) {

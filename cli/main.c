@@ -17,6 +17,7 @@
 
 #include "bench.h"
 #include "kvmini.h"
+#include "opts.h"
 #include "term.h"
 
 #define KVMINI_VERSION "0.1"
@@ -283,14 +284,8 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case 'v': verbose++; break;
 		case 'h': usage_run(stdout); return 0;
-		case ':':
-			fprintf(stderr, "kvmini: option '%s' needs a value (see kvmini run --help)\n",
-				argv[optind - 1]);
-			return EXIT_USAGE;
 		default:
-			fprintf(stderr, "kvmini: unknown option '%s' (see kvmini run --help)\n",
-				argv[optind - 1]);
-			return EXIT_USAGE;
+			return opt_refused("run", c, argv, optind);
 		}
 	}
 	if (optind < argc) {

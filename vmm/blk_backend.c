@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,13 +73,49 @@ static int open_file(struct blk_backend *b, const char *path,
 	return 0;
 }
 
+/*
+ * Requests bypass seccomp, so the ring itself is confined before it is
+ * enabled: its one file is the disk (registered, every request must use
+ * it as a fixed file), its operations the four kvmini issues, and the only
+ * registration left is letting go of that file (IORING_REGISTER_RESTRICTIONS).
+ */
+static int restrict_ring(struct blk_backend *b)
+{
+	struct io_uring_restriction res[] = {
+		{ .opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_READV },
+		{ .opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_WRITEV },
+		{ .opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_FSYNC },
+		{ .opcode = IORING_RESTRICTION_SQE_OP, .sqe_op = IORING_OP_FALLOCATE },
+		{ .opcode = IORING_RESTRICTION_SQE_FLAGS_ALLOWED, .sqe_flags = IOSQE_FIXED_FILE },
+		{ .opcode = IORING_RESTRICTION_SQE_FLAGS_REQUIRED, .sqe_flags = IOSQE_FIXED_FILE },
+		/* blk_backend_close() lets go of the disk before the ring goes */
+		{ .opcode = IORING_RESTRICTION_REGISTER_OP, .register_op = IORING_UNREGISTER_FILES },
+	};
+	int r;
+
+	r = io_uring_register_files(&b->ring, &b->fd, 1);
+	if (r < 0)
+		return r;
+	/* Debian's liburing 2.3 declares io_uring_register_restrictions() and
+	 * io_uring_enable_rings() but its shared library does not export them:
+	 * the system call, as they would make it. */
+	if (syscall(__NR_io_uring_register, b->ring.ring_fd, IORING_REGISTER_RESTRICTIONS, res,
+		    (unsigned int)(sizeof(res) / sizeof(res[0]))) < 0)
+		return -errno;
+	if (syscall(__NR_io_uring_register, b->ring.ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL,
+		    0) < 0)
+		return -errno;
+	return 0;
+}
+
 static int setup_ring(struct blk_backend *b, unsigned int depth,
 		      struct kvmini_error *err)
 {
 	unsigned int i;
 	int r;
 
-	r = io_uring_queue_init(depth, &b->ring, 0);
+	/* Made disabled, so that its restrictions are in place before it runs. */
+	r = io_uring_queue_init(depth, &b->ring, IORING_SETUP_R_DISABLED);
 	if (r < 0)
 		return set_err_host(err, -r, "cannot set up io_uring (%u entries): %s",
 			       depth, strerror(-r));
@@ -92,6 +129,10 @@ static int setup_ring(struct blk_backend *b, unsigned int depth,
 	if (r < 0)
 		return set_err_host(err, -r, "cannot register the io_uring eventfd: %s",
 			       strerror(-r));
+	r = restrict_ring(b);
+	if (r < 0)
+		return set_err_host(err, -r, "cannot restrict the io_uring of disk %d: %s", b->fd,
+				    strerror(-r));
 	b->ops = calloc(b->max_ops, sizeof(*b->ops));
 	b->free_ops = calloc(b->max_ops, sizeof(*b->free_ops));
 	if (!b->ops || !b->free_ops)
@@ -131,6 +172,9 @@ void blk_backend_close(struct blk_backend *b)
 		r = b->ops ? blk_backend_drain(b, NULL, NULL) : 0;
 		if (r < 0)   /* io_uring_queue_exit still waits for the rest */
 			log_errno(-r, "disk: cannot wait for I/O in flight");
+		/* The ring's reference to the disk goes now, not when the ring's
+		 * deferred teardown ends, so that its lock is free on return. */
+		io_uring_unregister_files(&b->ring);
 		io_uring_queue_exit(&b->ring);
 	}
 	if (b->event_fd >= 0)
@@ -175,6 +219,9 @@ static int get_sqe(struct blk_backend *b, struct io_uring_sqe **out)
 	return 0;
 }
 
+/* The disk's index among the ring's registered files. */
+#define RING_FILE 0
+
 /* Fill sqe for slot (whose kind, off and len are set). */
 static void prep_op(struct blk_backend *b, struct io_uring_sqe *sqe, unsigned int slot,
 		    const struct iovec *iov, unsigned int iovcnt)
@@ -184,22 +231,24 @@ static void prep_op(struct blk_backend *b, struct io_uring_sqe *sqe, unsigned in
 
 	switch (op->kind) {
 	case OP_READ:
-		io_uring_prep_readv(sqe, b->fd, iov, iovcnt, op->off);
+		io_uring_prep_readv(sqe, RING_FILE, iov, iovcnt, op->off);
 		break;
 	case OP_WRITE:
-		io_uring_prep_writev(sqe, b->fd, iov, iovcnt, op->off);
+		io_uring_prep_writev(sqe, RING_FILE, iov, iovcnt, op->off);
 		break;
 	case OP_FLUSH:
-		io_uring_prep_fsync(sqe, b->fd, IORING_FSYNC_DATASYNC);
+		io_uring_prep_fsync(sqe, RING_FILE, IORING_FSYNC_DATASYNC);
 		break;
 	case OP_DISCARD:
 	case OP_ZERO_RANGE:
 		mode = FALLOC_FL_KEEP_SIZE |
 		       (op->kind == OP_ZERO_RANGE ? FALLOC_FL_ZERO_RANGE :
 			FALLOC_FL_PUNCH_HOLE);
-		io_uring_prep_fallocate(sqe, b->fd, mode, (off_t)op->off, (off_t)op->len);
+		io_uring_prep_fallocate(sqe, RING_FILE, mode, (off_t)op->off, (off_t)op->len);
 		break;
 	}
+	/* The ring may only touch the disk, registered as its file 0. */
+	sqe->flags |= IOSQE_FIXED_FILE;
 	io_uring_sqe_set_data64(sqe, slot);
 	b->prepared++;
 }

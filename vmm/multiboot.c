@@ -154,11 +154,33 @@ struct elf_seg {
  * The ELF header of an x86 executable, its program headers inside the
  * file: 0 and *ef, or -ENOEXEC.
  */
+/*
+ * The fields elf_open() needs from an ELF header of type T (Elf32_Ehdr or
+ * Elf64_Ehdr), into type, machine and ef; returns from the caller if the
+ * file is shorter than the header.
+ */
+#define READ_EHDR(T)                                                              \
+	do {                                                                      \
+		T eh_;                                                            \
+		if (len < sizeof(eh_))                                            \
+			return set_err(err, ENOEXEC, "ELF header is truncated (%zu bytes)", \
+				       len);                                      \
+		memcpy(&eh_, img, sizeof(eh_));                                   \
+		type = eh_.e_type;                                                \
+		machine = eh_.e_machine;                                          \
+		ef->entry = eh_.e_entry;                                          \
+		ef->phoff = eh_.e_phoff;                                          \
+		ef->phnum = eh_.e_phnum;                                          \
+		ef->phentsize = eh_.e_phentsize;                                  \
+	} while (0)
+
 static int elf_open(const uint8_t *img, size_t len, struct elf_file *ef,
 		    struct kvmini_error *err)
 {
 	uint16_t type, machine;
 	uint64_t ph_size;
+	size_t min_phent;
+	int ok_machine;
 
 	if (len < EI_NIDENT || memcmp(img, ELFMAG, SELFMAG))
 		return set_err(err, ENOEXEC,
@@ -168,49 +190,26 @@ static int elf_open(const uint8_t *img, size_t len, struct elf_file *ef,
 	memset(ef, 0, sizeof(*ef));
 	ef->class = img[EI_CLASS];
 	if (ef->class == ELFCLASS32) {
-		Elf32_Ehdr eh;
-
-		if (len < sizeof(eh))
-			return set_err(err, ENOEXEC, "ELF header is truncated (%zu bytes)", len);
-		memcpy(&eh, img, sizeof(eh));
-		type = eh.e_type;
-		machine = eh.e_machine;
-		ef->entry = eh.e_entry;
-		ef->phoff = eh.e_phoff;
-		ef->phnum = eh.e_phnum;
-		ef->phentsize = eh.e_phentsize;
-		if (machine != EM_386 && machine != EM_X86_64)
-			return set_err(err, ENOEXEC,
-				       "Multiboot ELF32 kernel is for machine %u, not x86 (EM_386 or EM_X86_64)",
-				       machine);
-		if (ef->phentsize < sizeof(Elf32_Phdr))
-			return set_err(err, ENOEXEC,
-				       "ELF program header entries are %u bytes, less than %zu",
-				       ef->phentsize, sizeof(Elf32_Phdr));
+		READ_EHDR(Elf32_Ehdr);
+		ok_machine = machine == EM_386 || machine == EM_X86_64;
+		min_phent = sizeof(Elf32_Phdr);
 	} else if (ef->class == ELFCLASS64) {
-		Elf64_Ehdr eh;
-
-		if (len < sizeof(eh))
-			return set_err(err, ENOEXEC, "ELF header is truncated (%zu bytes)", len);
-		memcpy(&eh, img, sizeof(eh));
-		type = eh.e_type;
-		machine = eh.e_machine;
-		ef->entry = eh.e_entry;
-		ef->phoff = eh.e_phoff;
-		ef->phnum = eh.e_phnum;
-		ef->phentsize = eh.e_phentsize;
-		if (machine != EM_X86_64)
-			return set_err(err, ENOEXEC,
-				       "Multiboot ELF64 kernel is for machine %u, not x86-64 (EM_X86_64)",
-				       machine);
-		if (ef->phentsize < sizeof(Elf64_Phdr))
-			return set_err(err, ENOEXEC,
-				       "ELF program header entries are %u bytes, less than %zu",
-				       ef->phentsize, sizeof(Elf64_Phdr));
+		READ_EHDR(Elf64_Ehdr);
+		ok_machine = machine == EM_X86_64;
+		min_phent = sizeof(Elf64_Phdr);
 	} else {
 		return set_err(err, ENOEXEC, "Multiboot ELF kernel has unknown class %u (not ELF32 or ELF64)",
 			       img[EI_CLASS]);
 	}
+	if (!ok_machine)
+		return set_err(err, ENOEXEC,
+			       "Multiboot ELF%s kernel is for machine %u, not %s",
+			       ef->class == ELFCLASS32 ? "32" : "64", machine,
+			       ef->class == ELFCLASS32 ? "x86 (EM_386 or EM_X86_64)"
+						       : "x86-64 (EM_X86_64)");
+	if (ef->phentsize < min_phent)
+		return set_err(err, ENOEXEC, "ELF program header entries are %u bytes, less than %zu",
+			       ef->phentsize, min_phent);
 	if (type != ET_EXEC)
 		return set_err(err, ENOEXEC, "Multiboot ELF kernel is not an executable (e_type %u)",
 			       type);

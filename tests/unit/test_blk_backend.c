@@ -423,3 +423,50 @@ Test(blk, the_device_view_goes_to_the_backend)
 	cr_assert(all_bytes(buf, sizeof(buf), 0x5c));
 	cr_assert_eq(io.ops->reap(io.be, record, &done), 0, "nothing left");
 }
+
+/* Submit sqe on the backend's own ring and return its completion's result. */
+static int raw_result(struct io_uring_sqe *sqe)
+{
+	struct io_uring_cqe *cqe;
+	int res;
+
+	io_uring_sqe_set_data64(sqe, 0x5a5a);
+	cr_assert_geq(io_uring_submit(&be.ring), 0);
+	cr_assert_eq(io_uring_wait_cqe(&be.ring, &cqe), 0);
+	res = cqe->res;
+	io_uring_cqe_seen(&be.ring, cqe);
+	return res;
+}
+
+/*
+ * The ring is confined before it runs: only READV, WRITEV, FSYNC and
+ * FALLOCATE, only on its registered disk; a request for anything else, or
+ * on any other fd, is refused by the kernel (io_uring requests bypass
+ * seccomp, so this is what keeps a hijacked ring from opening files).
+ */
+Test(blk, ring_refuses_other_operations_and_files)
+{
+	struct kvmini_error err = { .msg = "" };
+	struct io_uring_sqe *sqe;
+	char buf[512];
+	struct iovec iov = { buf, sizeof(buf) };
+	int other;
+
+	make_image("/tmp", 64 * 1024, 0x11);
+	cr_assert_eq(blk_backend_open(&be, path, 0, 0, 0, &err), 0, "%s", err.msg);
+	sqe = io_uring_get_sqe(&be.ring);
+	io_uring_prep_openat(sqe, AT_FDCWD, "/etc/passwd", O_RDONLY, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	cr_assert_eq(raw_result(sqe), -EACCES, "OPENAT is not one of the ring's operations");
+	other = open(path, O_RDONLY);
+	cr_assert_geq(other, 0);
+	sqe = io_uring_get_sqe(&be.ring);
+	io_uring_prep_readv(sqe, other, &iov, 1, 0);
+	cr_assert_eq(raw_result(sqe), -EACCES, "a plain fd, not the registered disk");
+	close(other);
+	sqe = io_uring_get_sqe(&be.ring);
+	io_uring_prep_readv(sqe, 0, &iov, 1, 0);
+	sqe->flags |= IOSQE_FIXED_FILE;
+	cr_assert_eq(raw_result(sqe), (int)sizeof(buf), "the disk itself is readable");
+	cr_assert_eq((uint8_t)buf[0], 0x11);
+}
