@@ -33,6 +33,85 @@ static void init_closed(struct blk_backend *b)
 	b->event_fd = -1;
 }
 
+/*
+ * The byte-range locks QEMU takes on an image (block/file-posix.c): one
+ * byte a permission, a shared OFD lock on 100 + bit for a permission held
+ * and on 200 + bit for one that others may not have. kvmini takes them
+ * too, so that QEMU and kvmini each refuse an image the other holds for
+ * writing: a writer holds CONSISTENT_READ and WRITE and shares neither
+ * WRITE nor RESIZE; a reader holds CONSISTENT_READ and does not share WRITE.
+ */
+#define QLOCK_PERM_BASE   100
+#define QLOCK_SHARED_BASE 200
+enum { QPERM_READ, QPERM_WRITE, QPERM_WRITE_UNCHANGED, QPERM_RESIZE };
+
+static const char *const qperm_names[] = { "consistent read", "write", "write unchanged",
+					   "resize" };
+
+/* Whether another open file holds byte off (a shared lock is enough). */
+static int qlock_taken(int fd, off_t off)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = off, .l_len = 1 };
+
+	if (fcntl(fd, F_OFD_GETLK, &fl) < 0)
+		return -errno;
+	return fl.l_type != F_UNLCK;
+}
+
+static int qlock_take(int fd, off_t off)
+{
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = off, .l_len = 1 };
+
+	return fcntl(fd, F_OFD_SETLK, &fl) < 0 ? -errno : 0;
+}
+
+/*
+ * Whether another holder locks byte off, where a lock on 200 + perm says
+ * "perm may not be shared" and one on 100 + perm "perm is held": 0, or
+ * -EBUSY (or another errno) with the reason in err.
+ */
+static int qlock_check(const struct blk_backend *b, const char *path, off_t off,
+		       unsigned int perm, struct kvmini_error *err)
+{
+	int r = qlock_taken(b->fd, off);
+
+	if (r < 0)
+		return set_err(err, -r, "cannot lock disk '%s': %s", path, strerror(-r));
+	if (r && off >= QLOCK_SHARED_BASE)
+		return set_err(err, EBUSY,
+			       "disk '%s' is in use by another program (QEMU or kvmini) that does not share %s access",
+			       path, qperm_names[perm]);
+	if (r)
+		return set_err(err, EBUSY,
+			       "disk '%s' is in use by another program (QEMU or kvmini) with %s access, which kvmini%s cannot share",
+			       path, qperm_names[perm], b->readonly ? " (read-only)" : "");
+	return 0;
+}
+
+static int qemu_locks(struct blk_backend *b, const char *path, struct kvmini_error *err)
+{
+	unsigned int held = 1u << QPERM_READ | (b->readonly ? 0 : 1u << QPERM_WRITE);
+	unsigned int unshared = 1u << QPERM_WRITE | (b->readonly ? 0 : 1u << QPERM_RESIZE);
+	unsigned int i;
+	int r;
+
+	/* Take, then look for another holder, as QEMU does: of two that open
+	 * at once, both may refuse but never both succeed. Our own locks do not
+	 * conflict with us (one open file description); closing the fd drops them. */
+	for (i = 0; i < 4; i++) {
+		if (((held >> i) & 1 && (r = qlock_take(b->fd, QLOCK_PERM_BASE + i))) ||
+		    ((unshared >> i) & 1 && (r = qlock_take(b->fd, QLOCK_SHARED_BASE + i))))
+			return set_err(err, -r, "cannot lock disk '%s': %s", path, strerror(-r));
+	}
+	for (i = 0; i < 4; i++) {
+		if ((held >> i) & 1 && (r = qlock_check(b, path, QLOCK_SHARED_BASE + i, i, err)))
+			return r;
+		if ((unshared >> i) & 1 && (r = qlock_check(b, path, QLOCK_PERM_BASE + i, i, err)))
+			return r;
+	}
+	return 0;
+}
+
 static int open_file(struct blk_backend *b, const char *path,
 		     struct kvmini_error *err)
 {
@@ -70,7 +149,7 @@ static int open_file(struct blk_backend *b, const char *path,
 				       "disk '%s' is in use by another kvmini (locked)", path);
 		return set_err(err, e, "cannot lock disk '%s': %s", path, strerror(e));
 	}
-	return 0;
+	return qemu_locks(b, path, err);
 }
 
 /*

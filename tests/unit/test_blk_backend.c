@@ -470,3 +470,61 @@ Test(blk, ring_refuses_other_operations_and_files)
 	cr_assert_eq(raw_result(sqe), (int)sizeof(buf), "the disk itself is readable");
 	cr_assert_eq((uint8_t)buf[0], 0x11);
 }
+
+/* A shared OFD lock on byte off of path, from an open file of its own, as QEMU takes. */
+static int ofd_hold(off_t off)
+{
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = off, .l_len = 1 };
+	int fd = open(path, O_RDONLY);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fcntl(fd, F_OFD_SETLK, &fl), 0);
+	return fd;
+}
+
+static int ofd_locked(off_t off)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = off, .l_len = 1 };
+	int fd = open(path, O_RDONLY), r;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(fcntl(fd, F_OFD_GETLK, &fl), 0);
+	r = fl.l_type != F_UNLCK;
+	close(fd);
+	return r;
+}
+
+/*
+ * QEMU's byte-range scheme: kvmini read-write holds 100 (consistent read)
+ * and 101 (write) and forbids sharing 201 (write) and 203 (resize); read-only
+ * holds 100 and forbids 201. A holder of 201 (QEMU read-write or read-only)
+ * keeps kvmini from writing; a holder of 101 (a writer) keeps even a
+ * read-only kvmini out.
+ */
+Test(blk, qemu_byte_range_locks)
+{
+	struct kvmini_error err = { .msg = "" };
+	int q;
+
+	make_image("/tmp", 64 * 1024, 0);
+	cr_assert_eq(blk_backend_open(&be, path, 0, 0, 0, &err), 0, "%s", err.msg);
+	cr_assert(ofd_locked(100) && ofd_locked(101) && ofd_locked(201) && ofd_locked(203));
+	cr_assert(!ofd_locked(102) && !ofd_locked(200) && !ofd_locked(202));
+	blk_backend_close(&be);
+	cr_assert(!ofd_locked(100) && !ofd_locked(201), "closing lets go of every byte");
+
+	q = ofd_hold(201);   /* someone that does not share write */
+	cr_assert_eq(blk_backend_open(&be, path, 0, 0, 0, &err), -EBUSY);
+	cr_assert(strstr(err.msg, "does not share write access"), "%s", err.msg);
+	cr_assert_eq(err.kind, KVMINI_ERR_INPUT);
+	cr_assert_eq(blk_backend_open(&be, path, 1, 0, 0, &err), 0, "a reader is fine: %s", err.msg);
+	blk_backend_close(&be);
+	close(q);
+
+	q = ofd_hold(101);   /* a writer */
+	cr_assert_eq(blk_backend_open(&be, path, 1, 0, 0, &err), -EBUSY);
+	cr_assert(strstr(err.msg, "with write access, which kvmini (read-only) cannot share"), "%s",
+		  err.msg);
+	close(q);
+	cr_assert_eq(blk_backend_open(&be, path, 0, 0, 0, &err), 0, "%s", err.msg);
+}
