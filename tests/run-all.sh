@@ -35,8 +35,8 @@ echo "== integration tests"
 tests/integration/run.sh | tee -a "$log"
 [ "${PIPESTATUS[0]}" -eq 0 ] || rc=1
 
-# Sum the closing lines of the parts ("name: N passed, N failed"). A part run
-# twice (the nested L1 retried) counts once, with its last result.
+# Sum the closing lines of the parts ("name: N passed, N failed"); a part's
+# name counts once.
 read -r pass fail < <(awk '/^[a-z-]+: [0-9]+ passed, [0-9]+ failed$/ { p[$1] = $2; f[$1] = $4 }
 	END { for (k in p) { tp += p[k]; tf += f[k] }; print tp + 0, tf + 0 }' "$log")
 [ "$fail" -eq 0 ] || rc=1

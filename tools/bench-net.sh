@@ -38,7 +38,7 @@ say() { echo "KVMINI-GUEST: $*"; }
 bps() { awk '/"sum_received":/ { f = 1 } f && /"bits_per_second":/ { sub(/,/, "", $2); print $2; exit }' "$1"; }
 measure() {
 	peer=$1 port=$2 t=$3 pings=$4 tmp=${TMPDIR:-/tmp}
-	# The server may still be starting: retry the first connection a few times.
+	# Wait (up to 10 s) for the server to listen: refused while it starts.
 	n=0
 	until iperf3 -c "$peer" -p "$port" -t "$t" -J >"$tmp/up.json" 2>&1; do
 		n=$((n + 1))

@@ -13,7 +13,7 @@ PACKAGES=(
 	build-essential pkg-config libfdt-dev liburing-dev libcap-ng-dev libseccomp-dev libcriterion-dev
 	clang-14 libclang-rt-14-dev
 	qemu-system-x86 busybox-static cpio kmod e2fsprogs linux-perf xz-utils
-	iproute2 python3 iperf3
+	iproute2 python3 iperf3 gdb
 	gnuplot-nox
 )
 

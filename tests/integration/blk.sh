@@ -20,11 +20,11 @@ append="console=ttyS0 quiet tsc=reliable no_timer_check panic=-1 kvmini.action=t
 
 run_guest() {
 	local phase=$1
-	timeout -k 5 "${BOOT_TIMEOUT:-300}" "$O/san/kvmini" run -v --stats --kernel "$kernel" \
+	run_limited "${BOOT_TIMEOUT:-150}" "$work/$phase.out" "$work/$phase.err" -- \
+		"$O/san/kvmini" run -v --stats --kernel "$kernel" \
 		--initrd "$initrd" --mem 512M --cpus 4 \
 		--disk "$work/rw.img" --disk "$work/ro.img,ro" \
-		--cmdline "$append kvmini.phase=$phase" </dev/null \
-		>"$work/$phase.out" 2>"$work/$phase.err"
+		--cmdline "$append kvmini.phase=$phase"
 }
 
 show() {

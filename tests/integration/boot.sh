@@ -11,28 +11,20 @@ set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 . "$here/lib.sh"
 O=${O:-build}
-BOOT_TIMEOUT=${BOOT_TIMEOUT:-300}
+BOOT_TIMEOUT=${BOOT_TIMEOUT:-150}
 initrd=$O/guest-initramfs.cpio.gz
 base_cmdline="console=ttyS0 quiet tsc=reliable no_timer_check panic=-1"
 logs=$(mktemp -d "${TMPDIR:-/tmp}/kvmini-boot.XXXXXX")
 trap 'rm -rf "$logs"' EXIT
 
 # boot NAME KVMINI KERNEL MEM CPUS EXTRA_CMDLINE: run one guest; leaves
-# $logs/NAME.out (console) and $logs/NAME.err, returns kvmini's status.
-# A guest that does not finish in BOOT_TIMEOUT is retried once, loudly.
+# $logs/NAME.out (console) and $logs/NAME.err, returns kvmini's status (124:
+# it did not finish in BOOT_TIMEOUT; its threads and console are shown).
 boot() {
-	local name=$1 bin=$2 kernel=$3 mem=$4 cpus=$5 extra=$6 rc try
-	for try in 1 2; do
-		timeout -k 5 "$BOOT_TIMEOUT" "$bin" run -v --stats --kernel "$kernel" \
-			--initrd "$initrd" --mem "$mem" --cpus "$cpus" \
-			--cmdline "$base_cmdline $extra" </dev/null \
-			>"$logs/$name.out" 2>"$logs/$name.err"
-		rc=$?
-		[ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] && return "$rc"
-		echo "# $name: HANG after ${BOOT_TIMEOUT}s (try $try of 2)$([ "$try" = 1 ] && echo ', retrying')"
-		tail -n 5 "$logs/$name.out" | sed 's/^/#   /'
-	done
-	return "$rc"
+	local name=$1 bin=$2 kernel=$3 mem=$4 cpus=$5 extra=$6
+	run_limited "$BOOT_TIMEOUT" "$logs/$name.out" "$logs/$name.err" -- "$bin" run -v --stats \
+		--kernel "$kernel" --initrd "$initrd" --mem "$mem" --cpus "$cpus" \
+		--cmdline "$base_cmdline $extra"
 }
 
 show_logs() {
@@ -87,7 +79,7 @@ check_reboot() {
 check_triple_fault() {
 	local k=$logs/crash.bz rc
 	"$here/mk-crash-kernel.sh" "$k"
-	timeout -k 5 120 "$O/san/kvmini" run --kernel "$k" --mem 64M </dev/null >"$logs/crash.out" 2>"$logs/crash.err"
+	run_limited 120 "$logs/crash.out" "$logs/crash.err" -- "$O/san/kvmini" run --kernel "$k" --mem 64M
 	rc=$?
 	if [ "$rc" -eq 8 ] && grep -q "triple fault" "$logs/crash.err" && [ "$(wc -l <"$logs/crash.err")" -eq 1 ]; then
 		pass "a guest that triple-faults ends kvmini with status 8: $(cat "$logs/crash.err")"

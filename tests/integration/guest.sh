@@ -36,8 +36,8 @@ same_checksums() {
 	done <"$work/native.ck"
 }
 
-timeout -k 5 300 "$O/kvmini" run -v --stats --kernel "$img" --mem 512M --cpus 2 \
-	--cmdline "workload=cpu,mem,exits $opts" </dev/null >"$work/vm.out" 2>"$work/vm.err"
+run_limited 150 "$work/vm.out" "$work/vm.err" -- "$O/kvmini" run -v --stats --kernel "$img" \
+	--mem 512M --cpus 2 --cmdline "workload=cpu,mem,exits $opts"
 rc=$?
 tr -d '\r' <"$work/vm.out" >"$work/vm.txt"
 if [ "$rc" -eq 1 ] && grep -q "guest wrote 0 to isa-debug-exit" "$work/vm.err" &&
@@ -77,9 +77,9 @@ truncate -s 32M "$work/disk.img"
 if ip tuntap add dev "$tap" mode tap 2>"$work/tap.err" &&
 	ip addr add 10.79.8.1/24 dev "$tap" && ip link set "$tap" up; then
 	trap 'ip link del "$tap" 2>/dev/null; rm -rf "$work"' EXIT
-	timeout -k 5 200 "$O/kvmini" run -v --stats --kernel "$img" --mem 256M --cpus 1 \
-		--disk "$work/disk.img" --net "tap=$tap,vhost=on" \
-		--cmdline "workload=blk,net $io_opts" </dev/null >"$work/io-vm.out" 2>"$work/io-vm.err"
+	run_limited 150 "$work/io-vm.out" "$work/io-vm.err" -- "$O/kvmini" run -v --stats \
+		--kernel "$img" --mem 256M --cpus 1 --disk "$work/disk.img" --net "tap=$tap,vhost=on" \
+		--cmdline "workload=blk,net $io_opts"
 	rc=$?
 	tr -d '\r' <"$work/io-vm.out" >"$work/io-vm.txt"
 	if [ "$rc" -eq 1 ] && grep -q '^DONE world=vm status=ok' "$work/io-vm.txt"; then

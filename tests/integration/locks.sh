@@ -42,8 +42,8 @@ qemu_stop() { kill "$qpid" 2>/dev/null; wait "$qpid" 2>/dev/null; qpid=; }
 # kvmini_refused NAME DISKOPT: kvmini must refuse the image QEMU holds.
 kvmini_refused() {
 	local rc
-	timeout -k 5 60 "$O/kvmini" run --kernel "$kernel" --initrd "$initrd" --mem 128M \
-		--disk "$img$2" --cmdline "$cmdline" </dev/null >"$work/k.out" 2>"$work/k.err"
+	run_limited 60 "$work/k.out" "$work/k.err" -- "$O/kvmini" run --kernel "$kernel" \
+		--initrd "$initrd" --mem 128M --disk "$img$2" --cmdline "$cmdline"
 	rc=$?
 	if [ "$rc" -eq 4 ] && grep -q "is in use by another program" "$work/k.err" &&
 		[ "$(wc -l <"$work/k.err")" -eq 1 ]; then
@@ -98,8 +98,8 @@ rc=$?
 
 # Two readers share it.
 if qemu_hold ",readonly=on"; then
-	timeout -k 5 200 "$O/kvmini" run --kernel "$kernel" --initrd "$initrd" --mem 256M \
-		--disk "$img,ro" --cmdline "$cmdline kvmini.hold=1" </dev/null >"$work/r.out" 2>"$work/r.err"
+	run_limited 150 "$work/r.out" "$work/r.err" -- "$O/kvmini" run --kernel "$kernel" \
+		--initrd "$initrd" --mem 256M --disk "$img,ro" --cmdline "$cmdline kvmini.hold=1"
 	rc=$?
 	[ "$rc" -eq 0 ] && pass "locks: QEMU and kvmini both read-only share the image" ||
 		fail "locks: both read-only" "kvmini exit $rc: $(tail -n 3 "$work/r.err" | tr '\n' ' ')"

@@ -41,23 +41,6 @@ show() {
 	echo "# --- $1 console (tail) ---"; tail -n 30 "$work/$1.out" | sed 's/^/#   /'
 	echo "# --- $1 stderr ---"; sed 's/^/#   /' "$work/$1.err"
 	echo "# --- $1 peer ---"; sed 's/^/#   /' "$work/$1.peer"
-	if [ -s "$work/$1.threads" ]; then
-		echo "# --- $1 kvmini threads near the limit (name state wchan syscall; user/sys ticks) ---"
-		sed 's/^/#   /' "$work/$1.threads"
-	fi
-}
-
-# threads_of PID: for kvmini under timeout PID, one line per thread: its
-# name, state, kernel wait channel, current system call, user/sys ticks.
-threads_of() {
-	local k t
-	k=$(pgrep -P "$1" -x kvmini | head -n 1)
-	[ -n "$k" ] || return 0
-	for t in /proc/"$k"/task/*; do
-		echo "$(cat "$t/comm" 2>/dev/null) $(awk '{ print $3 }' "$t/stat" 2>/dev/null)" \
-			"$(cat "$t/wchan" 2>/dev/null) [$(cut -d' ' -f1 "$t/syscall" 2>/dev/null)]" \
-			"$(awk '{ print $14 "/" $15 }' "$t/stat" 2>/dev/null)"
-	done
 }
 
 peer_value() {
@@ -93,19 +76,11 @@ guest_run() {
 	"$py" "$here/net-peer.py" --addr "$host_ip" --tap "$tap" --mb "$mb" \
 		>"$work/$mode.peer" 2>&1 &
 	peer_pid=$!
-	timeout -k 5 "${NET_TIMEOUT:-200}" "$O/kvmini" run -v --stats --kernel "$kernel" \
+	run_limited "${NET_TIMEOUT:-200}" "$out" "$work/$mode.err" -- \
+		"$O/kvmini" run -v --stats --kernel "$kernel" \
 		--initrd "$initrd" --mem 512M --cpus 2 --net "tap=$tap,$(nic_of "$mode")" \
-		--cmdline "$append kvmini.mb=$mb" </dev/null >"$out" 2>"$work/$mode.err" &
-	local tpid=$! spid
-	# Shortly before the time limit, note where each kvmini thread is (a
-	# guest that stops making progress: is a vCPU blocked in kvmini?).
-	: >"$work/$mode.threads"
-	( sleep $(( ${NET_TIMEOUT:-200} - 3 )); threads_of "$tpid" >"$work/$mode.threads" ) &
-	spid=$!
-	wait "$tpid"
+		--cmdline "$append kvmini.mb=$mb"
 	rc=$?
-	kill "$spid" 2>/dev/null
-	wait "$spid" 2>/dev/null
 	# The peer finishes with the guest's last connection; do not wait forever.
 	for _ in $(seq 20); do kill -0 "$peer_pid" 2>/dev/null || break; sleep 0.5; done
 	kill "$peer_pid" 2>/dev/null
@@ -118,14 +93,6 @@ run_mode() {
 	name="net $(nic_of "$mode")"
 	mb=$(mb_of "$mode")
 	guest_run "$mode"
-	if [ "$rc" -ne 0 ]; then
-		# A guest has been seen to stall or to die (triple fault, on both data
-		# paths) during the transfer now and then in the nested runner; the
-		# cause is still open. Show it, then try once more. Never silent.
-		echo "# RETRY: $name: kvmini exit $rc (124: no progress within ${NET_TIMEOUT:-200}s); what it showed:"
-		show "$mode"
-		guest_run "$mode"
-	fi
 
 	local p=$work/$mode.peer path
 	case $mode in *off) path="userspace data path" ;; *) path="vhost-net data path" ;; esac

@@ -87,19 +87,12 @@ bad_input "--timeout 0" 2 "--timeout .0. must be a number of seconds" run --kern
 bad_input "bench: missing guest image" 4 "guest image .* not found" bench cpu --guest "$tmp/nonexistent" --reps 1
 summary "bad-input" || bad_failed=1
 
-# One L1 boot runs every KVM test (about 4 minutes here). kvm-suite.sh keeps
-# its parts within 900 s, so an L1 that outlives 1080 s is itself wedged; a
-# retry of it still leaves the whole suite well under 45 minutes.
+# One L1 boot runs every KVM test (about 5 minutes here). kvm-suite.sh keeps
+# its parts within 900 s, so an L1 that outlives 1080 s is itself wedged:
+# l1run then reports a HANG with the L1's CPUs and console (status 124),
+# which fails the suite. Nothing is retried.
 export L1RUN_TIMEOUT=${L1RUN_TIMEOUT:-1080}
 echo "# booting Debian kernels ($(cat "$O/kernels/cloud/version"), $(cat "$O/kernels/generic/version"))"
 "$top/tests/nested/with-kvm" -- "$here/kvm-suite.sh" | tee "$tmp/boot.log"
 boot_rc=${PIPESTATUS[0]}
-if [ "$boot_rc" -eq 125 ] || [ "$boot_rc" -eq 124 ]; then
-	# The nested L1 itself died or wedged (both seen rarely under emulation,
-	# the latter as soft lockups of the L1's CPUs): not a kvmini result, so run
-	# the KVM tests once more, and say so.
-	echo "# RETRY: the nested L1 died or hung before reporting (exit $boot_rc); running the KVM tests again"
-	"$top/tests/nested/with-kvm" -- "$here/kvm-suite.sh" | tee "$tmp/boot.log"
-	boot_rc=${PIPESTATUS[0]}
-fi
 [ "${bad_failed:-0}" -eq 0 ] && [ "$boot_rc" -eq 0 ]

@@ -90,8 +90,8 @@ watch no-seccomp "$O/kvmini" 0 0 --no-seccomp
 watch sanitizer "$O/san/kvmini" 2 0
 
 # A call outside the allow-list stops the VM, named.
-timeout -k 5 120 "$O/kvmini" run --kernel "$kernel" --initrd "$initrd" --mem 256M \
-	--cmdline "$cmdline kvmini.hold=1" --seccomp-probe </dev/null >"$work/probe.out" 2>"$work/probe.err"
+run_limited 120 "$work/probe.out" "$work/probe.err" -- "$O/kvmini" run --kernel "$kernel" \
+	--initrd "$initrd" --mem 256M --cmdline "$cmdline kvmini.hold=1" --seccomp-probe
 rc=$?
 if [ "$rc" -eq 6 ] && grep -q 'seccomp: the vcpu thread called getppid' "$work/probe.err"; then
 	pass "sandbox probe: exit 6, $(grep -m1 'guest stopped' "$work/probe.err")"
