@@ -121,7 +121,7 @@ integration: all
 	$(Q)O=$(O) tests/integration/run.sh
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all native guest $(MKFDT)
+	$(Q)$(MAKE) --no-print-directory all native guest $(MKFDT) $(MB32_ELF)
 	$(Q)$(MAKE) --no-print-directory SANITIZE=1 all unit-build
 	$(Q)O=$(O) tests/run-all.sh
 
@@ -232,6 +232,25 @@ $(MKFDT): tests/guest/mkfdt.c $(LIB_INT)
 guest-qemu: guest native $(MKFDT)
 	$(Q)O=$(O) tests/guest/run-qemu.sh
 
+# A standard Multiboot kernel (ELF32, higher half) for tests/integration/multiboot.sh.
+MB32_O := $(O)/tests/multiboot
+MB32_ELF := $(MB32_O)/mb32.elf
+MB32_OBJS := $(MB32_O)/boot.o $(MB32_O)/mb32.o
+MB32_CFLAGS := -m32 -march=i686 -std=gnu11 -O2 -g -ffreestanding -fno-pic -fno-stack-protector \
+	-fno-builtin -fno-tree-loop-distribute-patterns -fno-asynchronous-unwind-tables \
+	-mgeneral-regs-only -nostdinc -isystem $(shell $(CC) -print-file-name=include) $(WARN) -MMD -MP
+
+$(MB32_O)/%.o: tests/multiboot/%.c
+	$(call compile,MB32CC ,$(MB32_CFLAGS))
+
+$(MB32_O)/%.o: tests/multiboot/%.S
+	$(call compile,MB32AS ,$(MB32_CFLAGS))
+
+$(MB32_ELF): $(MB32_OBJS) tests/multiboot/mb32.ld
+	@$(if $(Q),echo "  MB32LD  $@")
+	$(Q)$(CC) -m32 -nostdlib -static -no-pie -Wl,-T,tests/multiboot/mb32.ld -Wl,-z,max-page-size=0x1000 \
+		-Wl,--build-id=none -Wl,--no-warn-rwx-segments -o $@ $(MB32_OBJS)
+
 # The bench statistics live in the command, not the library.
 $(B)/tests/unit/test_stats: $(B)/cli/stats.o
 $(B)/tests/unit/test_stats: LIB_INT += $(B)/cli/stats.o
@@ -242,7 +261,7 @@ $(B)/tests/unit/test_pkt: guest/pkt.c guest/pkt.h
 $(B)/tests/unit/test_wl_util: guest/wl_util.h guest/platform.h
 $(B)/tests/unit/test_bench_opts: guest/bench.c guest/platform.h
 
--include $(GUEST_OBJS:.o=.d) $(NATIVE_OBJS:.o=.d)
+-include $(GUEST_OBJS:.o=.d) $(NATIVE_OBJS:.o=.d) $(MB32_OBJS:.o=.d)
 
 # --- fuzzing (libFuzzer, clang-14) ---
 #   make fuzz          build every tests/fuzz/fuzz_*.c target and run each for

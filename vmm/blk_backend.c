@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <linux/fs.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -135,13 +137,21 @@ static int open_file(struct blk_backend *b, const char *path,
 	if (fstat(b->fd, &st) < 0)
 		return set_err(err, errno, "cannot stat disk '%s': %s", path,
 			       strerror(errno));
-	if (!S_ISREG(st.st_mode))
-		return set_err(err, EINVAL, "disk '%s' is not a regular file", path);
-	if (st.st_size % SECTOR)
+	if (S_ISREG(st.st_mode)) {
+		b->size = (uint64_t)st.st_size;
+	} else if (S_ISBLK(st.st_mode)) {
+		/* A host block device: its size from the kernel. */
+		if (ioctl(b->fd, BLKGETSIZE64, &b->size) < 0)
+			return set_err_host(err, errno, "cannot get the size of block device '%s': %s",
+					    path, strerror(errno));
+	} else {
+		return set_err(err, EINVAL, "disk '%s' is not a regular file or a block device",
+			       path);
+	}
+	if (b->size % SECTOR)
 		return set_err(err, EINVAL,
-			       "disk image size %lld is not a multiple of 512 bytes (%s)",
-			       (long long)st.st_size, path);
-	b->size = (uint64_t)st.st_size;
+			       "disk image size %llu is not a multiple of 512 bytes (%s)",
+			       (unsigned long long)b->size, path);
 	if (flock(b->fd, (b->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
 		e = errno;
 		if (e == EWOULDBLOCK)

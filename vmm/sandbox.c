@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <linux/filter.h>
+#include <linux/io_uring.h>
 #include <linux/seccomp.h>
 #include <pwd.h>
 #include <seccomp.h>
@@ -186,6 +187,9 @@ static int add_list(scmp_filter_ctx ctx, const int *calls, size_t n)
 #define ARG0_IS(v) \
 	((struct scmp_arg_cmp){ .arg = 0, .op = SCMP_CMP_EQ, .datum_a = (v), .datum_b = 0 })
 
+#define ARG1_IS(v) \
+	((struct scmp_arg_cmp){ .arg = 1, .op = SCMP_CMP_EQ, .datum_a = (v), .datum_b = 0 })
+
 /* Every kind's filter: the common calls, its own, a sanitizer's. */
 static scmp_filter_ctx build(enum sandbox_kind k, int *r)
 {
@@ -206,6 +210,10 @@ static scmp_filter_ctx build(enum sandbox_kind k, int *r)
 			*r = add_list(ctx, io_calls, ARRAY_SIZE(io_calls));
 		if (!*r)
 			*r = add_list(ctx, vcpu_calls, ARRAY_SIZE(vcpu_calls));
+		/* Closing a disk lets go of the ring's registered file (blk_backend.c). */
+		if (!*r)
+			*r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(io_uring_register), 1,
+					      ARG1_IS(IORING_UNREGISTER_FILES));
 		/* Threads load their filter themselves: more rules, never fewer. */
 		if (!*r)
 			*r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(seccomp), 1,

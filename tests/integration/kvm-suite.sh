@@ -3,7 +3,7 @@
 # that one nested L1 boot serves them all. Each part prints its own closing
 # line ("boot: N passed, N failed", ...) and how long it took. Every part has
 # a time limit, cut to what is left of the whole budget (KVM_SUITE_BUDGET
-# seconds, default 900, which is below the L1 runner's limit), so a part that
+# seconds, default 1500, which is below the L1 runner's limit), so a part that
 # hangs is reported as a failure of that part and the others still run.
 # Exit status: non-zero if any failed.
 #
@@ -13,7 +13,7 @@
 set -uo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-budget=${KVM_SUITE_BUDGET:-900}
+budget=${KVM_SUITE_BUDGET:-1500}
 rc=0
 # part_failed PART WHY: the part's one failure and its closing line.
 part_failed() {
@@ -22,7 +22,7 @@ part_failed() {
 }
 # part and its own limit in seconds (each takes a fraction of that normally:
 # boot ~90 s, blk ~35 s, guest ~45 s, bench ~50 s, net ~80 s here).
-for spec in boot:300 blk:300 guest:200 bench:360 net:500 sandbox:300 locks:200; do
+for spec in boot:300 blk:300 guest:200 bench:360 net:500 sandbox:300 locks:200 multiboot:120; do
 	part=${spec%%:*}
 	limit=${spec#*:}
 	case " ${KVM_SUITE_PARTS:-$part} " in *" $part "*) ;; *) continue ;; esac

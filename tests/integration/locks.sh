@@ -23,7 +23,9 @@ truncate -s 64M "$img"
 cmdline="console=ttyS0 quiet tsc=reliable no_timer_check panic=-1 kvmini.action=test"
 
 # qemu_hold OPTS: a paused QEMU with img as a virtio disk; waits until its
-# locks show in /proc/locks (the image's inode), returns 1 if QEMU exited.
+# final locks show in /proc/locks (the image's inode): byte 201, "write may
+# not be shared", which QEMU takes once the device is attached (byte 100 comes
+# earlier, at open); returns 1 if QEMU exited.
 qemu_hold() {
 	local ino n
 	ino=$(stat -c %i "$img")
@@ -31,7 +33,7 @@ qemu_hold() {
 		-drive "file=$img,format=raw,if=virtio$1" >"$work/qemu.out" 2>&1 &
 	qpid=$!
 	for n in $(seq 100); do
-		grep -q "OFDLCK.*:$ino 100 100" /proc/locks && return 0
+		grep -q "OFDLCK.*:$ino 201 201" /proc/locks && return 0
 		kill -0 "$qpid" 2>/dev/null || return 1
 		sleep 0.1
 	done

@@ -25,6 +25,9 @@ set -e
 "$top/tools/mkinitramfs-guest.sh" --script "$here/guest-hold.sh" \
 	--modules "$O/kernels/cloud/root" "$(cat "$O/kernels/cloud/version")" virtio_pci virtio_blk virtio_net \
 	"$O/guest-hold.cpio.gz"
+"$top/tools/mkinitramfs-guest.sh" --script "$here/guest-powercut.sh" \
+	--modules "$O/kernels/cloud/root" "$(cat "$O/kernels/cloud/version")" virtio_pci virtio_blk \
+	"$O/guest-powercut.cpio.gz"
 make --no-print-directory -s guest native
 set +e
 
@@ -88,11 +91,16 @@ bad_input "bench: missing guest image" 4 "guest image .* not found" bench cpu --
 summary "bad-input" || bad_failed=1
 
 # One L1 boot runs every KVM test (about 5 minutes here). kvm-suite.sh keeps
-# its parts within 900 s, so an L1 that outlives 1080 s is itself wedged:
+# its parts within 1500 s, so an L1 that outlives 1700 s is itself wedged:
 # l1run then reports a HANG with the L1's CPUs and console (status 124),
 # which fails the suite. Nothing is retried.
-export L1RUN_TIMEOUT=${L1RUN_TIMEOUT:-1080}
+export L1RUN_TIMEOUT=${L1RUN_TIMEOUT:-1700}
 echo "# booting Debian kernels ($(cat "$O/kernels/cloud/version"), $(cat "$O/kernels/generic/version"))"
 "$top/tests/nested/with-kvm" -- "$here/kvm-suite.sh" | tee "$tmp/boot.log"
 boot_rc=${PIPESTATUS[0]}
+
+# The power cut needs an L1 of its own, killed from here.
+echo "# power cut: flushed writes on an L1 disk with cache=none, the L1 killed"
+"$here/powercut.sh"
+[ $? -eq 0 ] || boot_rc=1
 [ "${bad_failed:-0}" -eq 0 ] && [ "$boot_rc" -eq 0 ]

@@ -47,7 +47,7 @@ watch() {
 	shift 4
 	timeout -k 5 240 "$bin" run --kernel "$kernel" --initrd "$initrd" --mem 256M --cpus 2 \
 		--disk "$work/disk.img" --net "tap=$tap,vhost=on" \
-		--cmdline "$cmdline kvmini.hold=20" "$@" </dev/null >"$work/$name.out" 2>"$work/$name.err" &
+		--cmdline "$cmdline kvmini.hold=12" "$@" </dev/null >"$work/$name.out" 2>"$work/$name.err" &
 	pid=$!
 	for n in $(seq 200); do
 		grep -q 'KVMINI-GUEST: holding=' "$work/$name.out" 2>/dev/null && break
@@ -75,6 +75,8 @@ watch() {
 		bad+=" (vCPU and I/O threads not all there)"
 	wait "$pid"
 	rc=$?
+	# No call may be denied on the way, the teardown included.
+	grep -q 'seccomp:' "$work/$name.err" && bad+=" denied: $(grep -m1 'seccomp:' "$work/$name.err")"
 	if [ -n "$bad" ]; then
 		fail "sandbox $name: $n threads" "$bad"
 	elif [ "$rc" -ne 0 ] || ! grep -q 'KVMINI-GUEST: held' "$work/$name.out"; then

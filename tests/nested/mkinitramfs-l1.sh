@@ -7,7 +7,7 @@
 #
 # The image holds busybox-static, tests/nested/l1-init.sh as /init and, with their
 # dependencies in insmod order, the modules virtio_pci, 9pnet_virtio, 9p, overlay,
-# kvm_amd, tun and vhost_net (built-in ones are skipped). Deterministic; not rebuilt
+# kvm_amd, tun, vhost_net and virtio_blk (built-in ones are skipped). Deterministic; not rebuilt
 # when its inputs are unchanged (hash in OUT.cpio.gz.inputs).
 set -euo pipefail
 
@@ -21,7 +21,7 @@ kver=$2
 out=$3
 mkdir -p "$(dirname "$out")"
 
-MODULES=(virtio_pci 9pnet_virtio 9p overlay kvm_amd tun vhost_net)
+MODULES=(virtio_pci 9pnet_virtio 9p overlay kvm_amd tun vhost_net virtio_blk)
 
 modlist=$(initramfs_module_paths "$kroot" "$kver" "${MODULES[@]}")
 modfiles=()
