@@ -31,6 +31,7 @@ struct fake_fn {
 	struct pci_function pci;
 	uint32_t tag;
 	atomic_int reads, writes, remaps;
+	int config_writes;        /* config_written calls */
 	int last_bar;             /* of the last write */
 	uint64_t last_off;
 	uint64_t addr_at_remap;   /* pci_bar_address(BAR0) seen by mapping_changed */
@@ -71,9 +72,18 @@ static void fn_mapping_changed(void *opaque)
 	f->addr_at_remap = pci_bar_address(&f->pci, 0);
 }
 
+static void fn_config_written(void *opaque, unsigned int off, unsigned int len)
+{
+	struct fake_fn *f = opaque;
+
+	cr_assert(len >= 1 && len <= 4 && off + len <= PCI_CFG_SIZE,
+		  "told of a config write of %u bytes at %#x", len, off);
+	f->config_writes++;
+}
+
 static const struct pci_function_ops fn_ops = {
 	.bar_read = fn_bar_read, .bar_write = fn_bar_write,
-	.mapping_changed = fn_mapping_changed,
+	.config_written = fn_config_written, .mapping_changed = fn_mapping_changed,
 };
 
 /* A non-PCI device on a bus. */
@@ -627,6 +637,36 @@ Test(pci_bars, guest_enables_through_the_config_ports)
 	cmd = 0;
 	cr_assert_eq(iobus_access(&pio, PCI_CONFIG_DATA_PORT, &cmd, 2, 1), 0);
 	cr_assert_eq(rd(&mmio, WIN_BASE + BAR_SIZE), UINT64_MAX);
+}
+
+/*
+ * Found by fuzz_pci (tests/fuzz/crashes/pci/): a zero-length read of an
+ * absent function shifted by 32 (undefined), a zero-length write was passed
+ * on to the device as a write (and at a BAR, as a remap), and an offset
+ * near 2^32 wrapped the bounds check: config bytes 4 GiB away were read and
+ * written. Each is refused now: nothing read, written or told.
+ */
+Test(pci_bars, zero_length_and_wrapping_config_accesses_touch_nothing)
+{
+	uint8_t before[PCI_CFG_SIZE];
+
+	cr_assert_eq(pci_config_read(&bus, 7, 0, PCI_VENDOR_ID, 0), 0);
+	cr_assert_eq(cfg_read(&f1, PCI_VENDOR_ID, 0), 0);
+	memcpy(before, f1.pci.cfg, sizeof(before));
+	cfg_write(&f1, PCI_INTERRUPT_LINE, 0, 0xff);
+	cfg_write(&f1, PCI_BAR0, 0, 0);
+	cfg_write(&f1, PCI_COMMAND, 0, PCI_COMMAND_MEMORY);
+	cr_assert_eq(f1.config_writes, 0, "a zero-length write reached the device");
+	cr_assert_eq(atomic_load(&f1.remaps), 0);
+	cfg_write(&f1, 0xfffffffeu, 4, 0xffffffffu);
+	cfg_write(&f1, 0xffffff00u + PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	cr_assert_eq(f1.config_writes, 0);
+	cr_assert_arr_eq(f1.pci.cfg, before, sizeof(before), "config space changed");
+	cr_assert_eq(cfg_read(&f1, 0xfffffffcu, 4), 0xffffffffu);
+	cr_assert_eq(cfg_read(&f1, PCI_CFG_SIZE - 2, 4), 0xffffffffu);
+	cr_assert_eq(cfg_read(&f1, PCI_CFG_SIZE - 2, 2),
+		     (uint32_t)before[PCI_CFG_SIZE - 2] | (uint32_t)before[PCI_CFG_SIZE - 1] << 8);
+	cr_assert_eq(rd(&mmio, WIN_BASE), UINT64_MAX, "nothing got mapped");
 }
 
 /* ---- concurrency ---- */
