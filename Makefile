@@ -295,13 +295,14 @@ $(FUZZ_LIB): $(FUZZ_LIB_OBJS)
 
 $(FUZZ_O)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB)
 	@$(if $(Q),echo "  FUZZLD  $@")
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIB) $(LDLIBS)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -MMD -MP -o $@ $< $(FUZZ_LIB) $(LDLIBS)
 
 $(B)/tests/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/replay.c $(LIB_INT)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  REPLAY  $@")
 	$(Q)$(CC) $(HOST_CFLAGS) $(LDFLAGS) -DFUZZ_NAME='"$*"' -o $@ $< tests/fuzz/replay.c \
 		$(LIB_INT) $(LDLIBS)
+# (HOST_CFLAGS has -MMD: the replay's header dependencies land in $@.d)
 
 .PHONY: fuzz fuzz-build replay-build
 fuzz-build: $(FUZZ_BINS)
@@ -313,4 +314,4 @@ fuzz: deps
 	$(Q)$(MAKE) --no-print-directory fuzz-build
 	$(Q)FUZZ_S=$(FUZZ_S) tools/fuzz.sh $(FUZZ_O) $(FUZZ_NAMES)
 
--include $(FUZZ_LIB_OBJS:.o=.d)
+-include $(FUZZ_LIB_OBJS:.o=.d) $(FUZZ_BINS:=.d) $(REPLAY_BINS:=.d)
