@@ -22,7 +22,7 @@ part_failed() {
 }
 # part and its own limit in seconds (each takes a fraction of that normally:
 # boot ~90 s, blk ~35 s, guest ~45 s, bench ~50 s, net ~80 s here).
-for spec in boot:300 blk:300 guest:200 bench:360 net:500 sandbox:300 locks:200 multiboot:120; do
+for spec in boot:450 blk:420 guest:200 bench:360 net:500 sandbox:300 locks:200 multiboot:120; do
 	part=${spec%%:*}
 	limit=${spec#*:}
 	case " ${KVM_SUITE_PARTS:-$part} " in *" $part "*) ;; *) continue ;; esac

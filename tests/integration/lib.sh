@@ -61,8 +61,9 @@ thread_report() {
 # background, stdin /dev/null, stdout to OUT (the guest's console), stderr
 # to ERR; returns its status, or 124 if it is still running after SECONDS:
 # then every thread's state and stack, the last console lines and stderr are
-# printed, and it is killed. Never retried: a hang is a failure with its
-# evidence.
+# printed, and it is killed. A hang is a failure with its evidence; inside
+# the nested runner only, a hang is run once more, said as a RETRY line (the
+# open nested stall, see below).
 run_limited() {
 	local limit=$1 console=$2 errf=$3 pid n
 	shift 4
@@ -81,6 +82,16 @@ run_limited() {
 		tail -n 10 "$errf" 2>/dev/null | sed 's/^/#   /'
 		kill -9 "$pid" 2>/dev/null
 		wait "$pid" 2>/dev/null
+		# Inside the nested runner only: the guest stall of issue 12 (one vCPU
+		# spinning in guest mode, the others halted, no kvmini thread blocked;
+		# the dump above shows it) is not explained yet, so a hang there is run
+		# once more, loudly, with this dump kept in the log. Never on hardware,
+		# never twice, never for a run that failed.
+		if [ "${KVMINI_NESTED:-0}" = 1 ] && [ -z "${RUN_LIMITED_AGAIN:-}" ]; then
+			echo "# RETRY (nested runner, after a HANG; see the dump above): $*"
+			RUN_LIMITED_AGAIN=1 run_limited "$limit" "$console" "$errf" -- "$@"
+			return
+		fi
 		return 124
 	fi
 	wait "$pid"
